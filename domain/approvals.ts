@@ -1,0 +1,50 @@
+/**
+ * Deciding whether a human action is accepted: the payload is well-formed, something is waiting
+ * for it, and the sender may send it. Pure, so the parent launch, a standalone task workflow and
+ * the tests all decide the same way.
+ */
+import type { PendingApproval } from './launch-state.js';
+import { SIGNAL_SCHEMAS, describePayloadErrors, isSignalName, type SignalName, type SignalPayloads } from './messages.js';
+
+export type ApprovalDecision<K extends SignalName = SignalName> =
+  | { accepted: true; name: K; payload: SignalPayloads[K]; pending: PendingApproval | null }
+  | { accepted: false; name: string; by: string; reason: string };
+
+/** Best-effort sender of a payload that may be malformed, for the audit log. */
+export function claimedSender(raw: unknown): string {
+  const by = raw && typeof raw === 'object' ? (raw as { by?: unknown }).by : undefined;
+  return typeof by === 'string' && by.length > 0 ? by.slice(0, 120) : '(unknown)';
+}
+
+export function parseSignalPayload(name: string, raw: unknown): ApprovalDecision {
+  if (!isSignalName(name)) return { accepted: false, name, by: claimedSender(raw), reason: `unknown signal "${name}"` };
+  const parsed = SIGNAL_SCHEMAS[name].safeParse(raw);
+  if (!parsed.success)
+    return { accepted: false, name, by: claimedSender(raw), reason: `malformed payload: ${describePayloadErrors(parsed.error)}` };
+  return { accepted: true, name, payload: parsed.data, pending: null } as ApprovalDecision;
+}
+
+/**
+ * For approvals a task waits for (goNoGo, metricsReview, onCallAck, postLaunchReview): accepted
+ * only while one is pending (for the same stage) and from one of its approvers.
+ */
+export function decidePendingApproval(name: string, raw: unknown, pending: PendingApproval[]): ApprovalDecision {
+  const parsed = parseSignalPayload(name, raw);
+  if (!parsed.accepted) return parsed;
+  const payload = parsed.payload as { by: string; stage?: number };
+  const waiting = pending.filter((p) => p.signal === name);
+  if (waiting.length === 0) return { accepted: false, name, by: payload.by, reason: `no ${name} is awaited now` };
+  const match = waiting.find((p) => p.stage === undefined || p.stage === payload.stage);
+  if (!match) {
+    const stages = waiting.map((p) => p.stage).join(', ');
+    return { accepted: false, name, by: payload.by, reason: `stage ${payload.stage} is not awaiting review (awaiting: ${stages})` };
+  }
+  if (match.approvers.length > 0 && !match.approvers.includes(payload.by))
+    return {
+      accepted: false,
+      name,
+      by: payload.by,
+      reason: `${payload.by} may not send ${name}; allowed: ${match.approvers.join(', ')}`,
+    };
+  return { ...parsed, pending: match };
+}

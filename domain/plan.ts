@@ -1,0 +1,282 @@
+/**
+ * The launch plan: one zod schema, used by the API (400s), by every workflow (a launch can be
+ * started from the Temporal UI or CLI, bypassing the API) and for the OpenAPI document.
+ *
+ * A plan names integrations; it never carries a URL to call, a command or a secret. Queries are
+ * PromQL sent to the named metrics integration, with `{{service}}`, `{{environment}}` and
+ * `{{version}}` filled in from validated slugs.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN, durationMs } from './durations.js';
+
+const SLUG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+/** History stays bounded: one stage evaluates its thresholds at most this many times. */
+export const MAX_EVALUATIONS_PER_STAGE = 1_000;
+
+export const slug = z.string().regex(SLUG, 'lower-case letters, digits, ".", "_" or "-" (max 63)');
+export const versionString = z.string().regex(VERSION, 'a version such as 1.4.2 or 2024-06-01.3');
+export const person = z
+  .string()
+  .min(1)
+  .max(120)
+  .regex(/^[^\s<>"'`]+$/, 'a user name or e-mail without spaces or quotes');
+export const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'a duration such as 500ms, 30s, 5m, 2h or 1d')
+  .refine((d) => durationMs(d) > 0, 'must be longer than zero');
+const isoTime = z.iso.datetime({ offset: true });
+const query = z.string().min(1).max(2_000);
+const approverList = z.array(person).min(1, 'name at least one person');
+
+export const THRESHOLD_CATEGORIES = ['errors', 'latency', 'resources', 'business'] as const;
+export type ThresholdCategory = (typeof THRESHOLD_CATEGORIES)[number];
+
+/** A bound on one query's value. Outside [min, max] is a breach; no value is inconclusive. */
+export const thresholdSchema = z
+  .object({
+    name: slug,
+    category: z.enum(THRESHOLD_CATEGORIES),
+    query,
+    min: z.number().finite().optional(),
+    max: z.number().finite().optional(),
+  })
+  .strict()
+  .refine((t) => t.min !== undefined || t.max !== undefined, {
+    message: 'give min, max or both',
+    path: ['max'],
+  })
+  .refine((t) => t.min === undefined || t.max === undefined || t.min <= t.max, {
+    message: 'min must not exceed max',
+    path: ['min'],
+  });
+export type Threshold = z.infer<typeof thresholdSchema>;
+
+export const successMetricSchema = z
+  .object({ name: slug, query, min: z.number().finite().optional(), max: z.number().finite().optional() })
+  .strict()
+  .refine((m) => m.min !== undefined || m.max !== undefined, { message: 'give min, max or both', path: ['max'] });
+export type SuccessMetric = z.infer<typeof successMetricSchema>;
+
+export const rampStageSchema = z
+  .object({
+    percent: z.number().int().min(0).max(100),
+    observationWindow: duration,
+    /** `manual`: an approver sends `metricsReview` after the window; `auto`: the analysis decides. */
+    review: z.enum(['auto', 'manual']).default('auto'),
+  })
+  .strict();
+export type RampStage = z.infer<typeof rampStageSchema>;
+
+/** The task list's ramp: 0 → 10 → 50 → 100, with a human metrics review at 10 % and 50 %. */
+export const DEFAULT_RAMP: RampStage[] = [
+  { percent: 0, observationWindow: '5m', review: 'auto' },
+  { percent: 10, observationWindow: '15m', review: 'manual' },
+  { percent: 50, observationWindow: '30m', review: 'manual' },
+  { percent: 100, observationWindow: '30m', review: 'auto' },
+];
+
+const windowSchema = z.object({ start: isoTime, end: isoTime }).strict();
+
+const integrationsSchema = z
+  .object({
+    metrics: slug.default('default'),
+    traffic: slug.default('default'),
+    deployer: slug.default('default'),
+    health: slug.default('default'),
+    config: slug.default('default'),
+    notifier: slug.default('default'),
+    ci: slug.default('default'),
+    oncall: slug.default('default'),
+    incidents: slug.default('default'),
+    tracker: slug.default('default'),
+    docs: slug.default('default'),
+    secrets: slug.default('default'),
+    backups: slug.default('default'),
+    integrity: slug.default('default'),
+  })
+  .strict();
+
+const debugRuleSchema = z
+  .object({
+    source: z.enum(['env', 'flags']),
+    /** Case-insensitive key pattern, e.g. `debug` matches DEBUG and debug-panel. */
+    keyContains: z.string().min(1).max(64),
+    allowed: z.array(z.string().max(32)).min(1),
+  })
+  .strict();
+
+const launchPlanObject = z
+  .object({
+    /** Launch id = Temporal workflow id; defaults to `<service>-<version>`. */
+    launchId: slug.optional(),
+    service: slug,
+    version: versionString,
+    previousVersion: versionString,
+    environments: z
+      .object({ production: slug.default('production'), staging: slug.default('staging') })
+      .strict()
+      .default({ production: 'production', staging: 'staging' }),
+    owners: z
+      .object({
+        readiness: person,
+        lockdown: person,
+        traffic: person,
+        rollbackDrill: person,
+        monitoring: person,
+        review: person,
+      })
+      .strict(),
+    launchWindow: windowSchema,
+    freezeWindow: windowSchema,
+    approvals: z
+      .object({
+        goNoGo: approverList,
+        rollbackAuthority: approverList,
+        freezeOverride: approverList,
+        metricsReview: approverList,
+        /** How long a requested approval may wait; a timeout fails safe (no-go / abort). */
+        timeout: duration.default('1h'),
+      })
+      .strict(),
+    successMetrics: z.array(successMetricSchema).min(1, 'define at least one success metric'),
+    ramp: z.array(rampStageSchema).default(DEFAULT_RAMP),
+    analysis: z
+      .object({
+        interval: duration.default('30s'),
+        consecutiveBreaches: z.number().int().min(1).max(100).default(2),
+        consecutiveErrorLimit: z.number().int().min(1).max(100).default(3),
+        thresholds: z.array(thresholdSchema).min(1, 'define at least one abort threshold'),
+      })
+      .strict(),
+    readiness: z
+      .object({
+        gates: z.array(slug).min(1).default(['gate-1', 'gate-2', 'gate-3', 'gate-4']),
+        ciPipeline: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/repo'),
+        ciBranch: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/).default('main'),
+        capacityQuery: query,
+        minCapacityHeadroom: z.number().min(0).max(1).default(0.3),
+        requiredSecrets: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/)).min(1),
+        maxBackupAge: duration.default('24h'),
+      })
+      .strict(),
+    lockdown: z
+      .object({
+        debugRules: z.array(debugRuleSchema).default([
+          { source: 'env', keyContains: 'debug', allowed: ['false', '0', 'off', 'no', ''] },
+          { source: 'flags', keyContains: 'debug', allowed: ['false'] },
+        ]),
+      })
+      .strict()
+      .default({
+        debugRules: [
+          { source: 'env', keyContains: 'debug', allowed: ['false', '0', 'off', 'no', ''] },
+          { source: 'flags', keyContains: 'debug', allowed: ['false'] },
+        ],
+      }),
+    drill: z
+      .object({
+        badVersion: versionString,
+        /** Longest the analysis may take to see the bad version before the drill fails. */
+        detectionTimeout: duration.default('10m'),
+        /** Healthy evaluations in a row after the rollback that count as recovered. */
+        recoveryEvaluations: z.number().int().min(1).max(100).default(2),
+        recoveryTimeout: duration.default('10m'),
+      })
+      .strict(),
+    monitoring: z
+      .object({
+        window: duration.default('24h'),
+        interval: duration.default('30s'),
+        onCallSchedule: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+      })
+      .strict(),
+    notifications: z.object({ channels: z.array(slug).min(1) }).strict(),
+    review: z
+      .object({
+        /** Tracker project (owner/repo) where action items are filed. */
+        trackerProject: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/repo'),
+        timeout: duration.default('7d'),
+      })
+      .strict(),
+    integrations: integrationsSchema.default(integrationsSchema.parse({})),
+  })
+  .strict();
+
+export type LaunchPlan = z.infer<typeof launchPlanObject>;
+export const launchPlanSchema = launchPlanObject.superRefine(checkCrossFieldRules);
+export type LaunchPlanInput = z.input<typeof launchPlanSchema>;
+
+function checkCrossFieldRules(p: LaunchPlan, ctx: z.RefinementCtx) {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  if (p.version === p.previousVersion) issue(['version'], 'must differ from previousVersion');
+  if (p.drill.badVersion === p.previousVersion) issue(['drill', 'badVersion'], 'must differ from previousVersion');
+
+  const stages = p.ramp;
+  if (stages.length < 2) issue(['ramp'], 'needs at least two stages (0 and 100)');
+  if (stages[0] && stages[0].percent !== 0) issue(['ramp', 0, 'percent'], 'the ramp starts at 0 (dark launch)');
+  for (const required of [0, 10, 50, 100])
+    if (!stages.some((s) => s.percent === required)) issue(['ramp'], `the ramp must include the task list's ${required}% stage`);
+  const last = stages[stages.length - 1];
+  if (last && last.percent !== 100) issue(['ramp', stages.length - 1, 'percent'], 'the ramp ends at 100');
+  stages.forEach((stage, i) => {
+    const prev = stages[i - 1];
+    if (prev && stage.percent <= prev.percent) issue(['ramp', i, 'percent'], 'stages must strictly increase');
+  });
+
+  const interval = durationMs(p.analysis.interval);
+  stages.forEach((stage, i) => {
+    const window = durationMs(stage.observationWindow);
+    if (window < interval) issue(['ramp', i, 'observationWindow'], 'must be at least analysis.interval');
+    if (window / interval > MAX_EVALUATIONS_PER_STAGE)
+      issue(['ramp', i, 'observationWindow'], `more than ${MAX_EVALUATIONS_PER_STAGE} evaluations; raise the interval`);
+  });
+  if (durationMs(p.monitoring.window) < durationMs(p.monitoring.interval))
+    issue(['monitoring', 'window'], 'must be at least monitoring.interval');
+
+  for (const key of ['launchWindow', 'freezeWindow'] as const) {
+    if (Date.parse(p[key].end) <= Date.parse(p[key].start)) issue([key, 'end'], 'must be after start');
+  }
+  if (Date.parse(p.freezeWindow.start) > Date.parse(p.launchWindow.start))
+    issue(['freezeWindow', 'start'], 'the freeze must begin no later than the launch window');
+  if (Date.parse(p.freezeWindow.end) < Date.parse(p.launchWindow.end))
+    issue(['freezeWindow', 'end'], 'the freeze must last at least until the launch window ends');
+
+  const names = new Set<string>();
+  p.analysis.thresholds.forEach((t, i) => {
+    if (names.has(t.name)) issue(['analysis', 'thresholds', i, 'name'], `duplicate threshold name "${t.name}"`);
+    names.add(t.name);
+  });
+  for (const category of THRESHOLD_CATEGORIES) {
+    if (!p.analysis.thresholds.some((t) => t.category === category))
+      issue(['analysis', 'thresholds'], `heightened monitoring needs a threshold in category "${category}"`);
+  }
+}
+
+/** The launch id, also the Temporal workflow id. */
+export function launchIdFor(plan: Pick<LaunchPlan, 'launchId' | 'service' | 'version'>): string {
+  return plan.launchId ?? `${plan.service}-${plan.version}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
+}
+
+export type PlanFieldError = { path: string; message: string };
+
+/** Every bad field, as `a.b.0.c: message`, for 400s and workflow failures alike. */
+export function planFieldErrors(error: z.ZodError): PlanFieldError[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+}
+
+export type PlanCheck = { ok: true; plan: LaunchPlan } | { ok: false; errors: PlanFieldError[] };
+
+export function checkPlan(input: unknown): PlanCheck {
+  const parsed = launchPlanSchema.safeParse(input);
+  return parsed.success ? { ok: true, plan: parsed.data } : { ok: false, errors: planFieldErrors(parsed.error) };
+}
+
+/** Fills `{{service}}`, `{{environment}}`, `{{version}}` into a query (values are validated slugs). */
+export function renderQuery(template: string, vars: { service: string; environment: string; version: string }) {
+  return template
+    .replaceAll('{{service}}', vars.service)
+    .replaceAll('{{environment}}', vars.environment)
+    .replaceAll('{{version}}', vars.version);
+}

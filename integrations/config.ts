@@ -1,0 +1,205 @@
+/**
+ * Server-side integrations configuration: which external systems this server talks to, by name.
+ *
+ * Plans only carry integration *names*; everything here (URLs, token variable names) stays on the
+ * server. Each kind maps names to a discriminated union on `type`, so later adapter types (HAProxy,
+ * files, command deployer, …) are added as new union members without touching existing ones.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const INTEGRATION_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
+
+const integrationName = z
+  .string()
+  .regex(INTEGRATION_NAME_PATTERN, 'integration names are 1–63 letters, digits, ".", "_" or "-"');
+
+function parseUrlOrNull(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null; // reported by the `z.url()` check; refinements still run after it
+  }
+}
+
+/** http(s) only; credentials in a URL would end up in logs and error messages, so they are refused. */
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
+  .refine((value) => {
+    const parsed = parseUrlOrNull(value);
+    return parsed === null || (parsed.username === '' && parsed.password === '');
+  }, 'must not contain credentials; use tokenEnv')
+  .refine((value) => (parseUrlOrNull(value)?.search ?? '') === '', 'must not contain a query string');
+
+const timeoutMs = z.number().int().min(1).max(600_000).optional();
+
+/** Name of the environment variable holding a bearer token (the value itself never appears in config). */
+const tokenEnv = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+  .optional();
+
+const channelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'invalid channel name');
+
+export const prometheusMetricsSchema = z.strictObject({
+  type: z.literal('prometheus'),
+  url: httpUrl,
+  timeoutMs,
+});
+export const webhookTrafficSchema = z.strictObject({
+  type: z.literal('webhook'),
+  url: httpUrl,
+  timeoutMs,
+  tokenEnv,
+});
+export const webhookDeployerSchema = z.strictObject({
+  type: z.literal('webhook'),
+  url: httpUrl,
+  timeoutMs,
+  tokenEnv,
+});
+export const httpHealthSchema = z.strictObject({ type: z.literal('http'), url: httpUrl, timeoutMs });
+export const httpConfigSourceSchema = z.strictObject({
+  type: z.literal('http'),
+  url: httpUrl,
+  timeoutMs,
+  tokenEnv,
+});
+export const slackNotifierSchema = z.strictObject({
+  type: z.literal('slack-webhook'),
+  /** Base URL; a channel posts to `${url}/${channel}`. */
+  url: httpUrl,
+  channels: z.array(channelName).min(1),
+  timeoutMs,
+  tokenEnv,
+});
+export const githubCiSchema = z.strictObject({
+  type: z.literal('github'),
+  url: httpUrl,
+  timeoutMs,
+  tokenEnv,
+});
+export const pagerdutyOnCallSchema = z.strictObject({
+  type: z.literal('pagerduty'),
+  url: httpUrl,
+  timeoutMs,
+  tokenEnv,
+});
+export const pagerdutyIncidentsSchema = z.strictObject({
+  type: z.literal('pagerduty'),
+  url: httpUrl,
+  timeoutMs,
+  tokenEnv,
+});
+export const githubTrackerSchema = z.strictObject({
+  type: z.literal('github'),
+  url: httpUrl,
+  timeoutMs,
+  tokenEnv,
+});
+export const httpDocsSchema = z.strictObject({
+  type: z.literal('http'),
+  url: httpUrl,
+  /** `checkLink` only ever requests URLs under one of these (SSRF protection). */
+  allowedPrefixes: z.array(httpUrl).min(1),
+  timeoutMs,
+});
+export const vaultSecretsSchema = z.strictObject({
+  type: z.literal('vault'),
+  url: httpUrl,
+  timeoutMs,
+  tokenEnv,
+});
+export const httpBackupsSchema = z.strictObject({ type: z.literal('http'), url: httpUrl, timeoutMs });
+export const httpIntegritySchema = z.strictObject({ type: z.literal('http'), url: httpUrl, timeoutMs });
+
+/** A map of integration name → adapter config, the adapter picked by `type`. */
+function namedAdapters<
+  const T extends readonly [z.ZodObject<{ type: z.ZodLiteral<string> }>, ...z.ZodObject[]],
+>(...members: T) {
+  return z.record(integrationName, z.discriminatedUnion('type', members)).optional();
+}
+
+export const integrationsConfigSchema = z.strictObject({
+  metrics: namedAdapters(prometheusMetricsSchema),
+  traffic: namedAdapters(webhookTrafficSchema),
+  deployer: namedAdapters(webhookDeployerSchema),
+  health: namedAdapters(httpHealthSchema),
+  config: namedAdapters(httpConfigSourceSchema),
+  notifier: namedAdapters(slackNotifierSchema),
+  ci: namedAdapters(githubCiSchema),
+  oncall: namedAdapters(pagerdutyOnCallSchema),
+  incidents: namedAdapters(pagerdutyIncidentsSchema),
+  tracker: namedAdapters(githubTrackerSchema),
+  docs: namedAdapters(httpDocsSchema),
+  secrets: namedAdapters(vaultSecretsSchema),
+  backups: namedAdapters(httpBackupsSchema),
+  integrity: namedAdapters(httpIntegritySchema),
+});
+
+export type IntegrationsConfig = z.infer<typeof integrationsConfigSchema>;
+/** The configuration of one adapter of a kind, e.g. `AdapterConfig<'metrics'>`. */
+export type AdapterConfig<K extends keyof IntegrationsConfig> = NonNullable<IntegrationsConfig[K]>[string];
+
+export type PrometheusMetricsConfig = z.infer<typeof prometheusMetricsSchema>;
+export type WebhookTrafficConfig = z.infer<typeof webhookTrafficSchema>;
+export type WebhookDeployerConfig = z.infer<typeof webhookDeployerSchema>;
+export type HttpHealthConfig = z.infer<typeof httpHealthSchema>;
+export type HttpConfigSourceConfig = z.infer<typeof httpConfigSourceSchema>;
+export type SlackNotifierConfig = z.infer<typeof slackNotifierSchema>;
+export type GithubCiConfig = z.infer<typeof githubCiSchema>;
+export type PagerdutyOnCallConfig = z.infer<typeof pagerdutyOnCallSchema>;
+export type PagerdutyIncidentsConfig = z.infer<typeof pagerdutyIncidentsSchema>;
+export type GithubTrackerConfig = z.infer<typeof githubTrackerSchema>;
+export type HttpDocsConfig = z.infer<typeof httpDocsSchema>;
+export type VaultSecretsConfig = z.infer<typeof vaultSecretsSchema>;
+export type HttpBackupsConfig = z.infer<typeof httpBackupsSchema>;
+export type HttpIntegrityConfig = z.infer<typeof httpIntegritySchema>;
+
+/** One line per problem, `path.to.field: message`, so an operator can fix every field in one go. */
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    const where = issue.path.map(String).join('.') || '(root)';
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${where === '(root)' ? key : `${where}.${key}`}: unknown field`);
+    }
+    if (issue.code === 'invalid_key') {
+      return [`${where}: invalid name (${issue.issues.map((inner) => inner.message).join('; ')})`];
+    }
+    return [`${where}: ${issue.message}`];
+  });
+}
+
+/** Validates a parsed configuration object; throws an Error listing every bad field path. */
+export function loadIntegrationsConfig(source: unknown): IntegrationsConfig {
+  const result = integrationsConfigSchema.safeParse(source);
+  if (result.success) return result.data;
+  const lines = describeIssues(result.error.issues);
+  throw new Error(`invalid integrations configuration:\n${lines.map((line) => `  - ${line}`).join('\n')}`);
+}
+
+/** Reads a JSON (`.json`) or YAML (anything else) file and validates it. */
+export async function loadIntegrationsConfigFile(path: string): Promise<IntegrationsConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read integrations configuration ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    // JSON is a subset of YAML, but JSON.parse gives clearer errors for .json files.
+    parsed = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new Error(
+      `integrations configuration ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    return loadIntegrationsConfig(parsed ?? {});
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`);
+  }
+}

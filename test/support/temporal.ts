@@ -1,0 +1,76 @@
+/**
+ * A real Temporal dev server (the CLI built from the Go module proxy) and a real worker whose
+ * activities talk HTTP to the world server. One per test file.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { createIntegrationRegistry } from '../../integrations/registry.js';
+import { resolveTemporalCli } from '../../scripts/temporal-cli.js';
+import { createLaunchWorker } from '../../worker/worker.js';
+import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { startWorld, type World } from './world.js';
+
+/** The drill's known-bad build in `fastPlan`; the world serves it with a high error rate. */
+export const KNOWN_BAD_VERSION = '3.0.0-bad';
+
+export type Harness = {
+  env: TestWorkflowEnvironment;
+  world: World;
+  worker: Worker;
+  taskQueue: string;
+  stop: () => Promise<void>;
+};
+
+let runtimeInstalled = false;
+
+export async function startHarness(): Promise<Harness> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const path = await resolveTemporalCli();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path }, ip: '127.0.0.1', searchAttributes: ALL_SEARCH_ATTRIBUTES, ui: false },
+  });
+  const world = await startWorld();
+  world.badVersions.add(KNOWN_BAD_VERSION);
+  const taskQueue = `lc-test-${randomUUID().slice(0, 8)}`;
+  const worker = await createLaunchWorker({
+    connection: env.nativeConnection,
+    client: env.client,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    integrations: createIntegrationRegistry(world.integrationsConfig()),
+  });
+  const running = worker.run();
+  return {
+    env,
+    world,
+    worker,
+    taskQueue,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await world.close();
+      await env.teardown();
+    },
+  };
+}
+
+/** Polls a query until the predicate holds (or fails the test after `timeoutMs`). */
+export async function eventually<T>(read: () => Promise<T>, predicate: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await read();
+      if (predicate(last)) return last;
+    } catch {
+      // query before the first workflow task: try again
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 2000)}`);
+}

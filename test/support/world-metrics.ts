@@ -1,0 +1,181 @@
+/**
+ * The test world's metrics model: a tiny PromQL subset (`metric{label="v",…}`, optional `[5m]`,
+ * or a number literal) and the per-target blend of good/bad version profiles by traffic share.
+ */
+
+import type { Reply } from './world-routes.js';
+import type { World } from './world.js';
+
+export const targetKey = (service: string, environment: string) => `${service}/${environment}`;
+export const slotKey = (service: string, environment: string, slot: string) =>
+  `${service}/${environment}/${slot}`;
+
+export type MetricProfile = {
+  lc_error_ratio: number;
+  lc_latency_p99_seconds: number;
+  lc_cpu_utilization: number;
+  lc_business_orders_per_second: number;
+  lc_availability_ratio: number;
+};
+
+export const GOOD_PROFILE: MetricProfile = {
+  lc_error_ratio: 0.001,
+  lc_latency_p99_seconds: 0.08,
+  lc_cpu_utilization: 0.35,
+  lc_business_orders_per_second: 50,
+  lc_availability_ratio: 0.999,
+};
+
+export const BAD_PROFILE: MetricProfile = {
+  lc_error_ratio: 0.25,
+  lc_latency_p99_seconds: 1.2,
+  lc_cpu_utilization: 0.9,
+  lc_business_orders_per_second: 20,
+  lc_availability_ratio: 0.75,
+};
+
+/** Headroom does not depend on the split in this model. */
+export const CAPACITY_HEADROOM_RATIO = 0.45;
+
+export const KNOWN_METRICS = [...Object.keys(GOOD_PROFILE), 'lc_capacity_headroom_ratio'] as const;
+
+export type ParsedQuery =
+  | { kind: 'literal'; value: number }
+  | { kind: 'selector'; metric: string; labels: Record<string, string>; range: string | undefined };
+
+export class QueryParseError extends Error {}
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
+const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(,|(?=\}))/;
+const RANGE = /^\[\s*(\d+[smhdw])\s*\]/;
+
+/** Parses the supported subset; anything else is a `QueryParseError` (Prometheus answers bad_data). */
+export function parseQuery(query: string): ParsedQuery {
+  const text = query.trim();
+  if (text === '') throw new QueryParseError('empty query');
+  if (/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(text)) return { kind: 'literal', value: Number(text) };
+  const name = METRIC_NAME.exec(text);
+  if (!name) throw new QueryParseError(`unexpected character at position 0 in ${JSON.stringify(query)}`);
+  let rest = text.slice(name[0].length).trimStart();
+  const labels: Record<string, string> = {};
+  if (rest.startsWith('{')) {
+    rest = rest.slice(1);
+    while (!rest.trimStart().startsWith('}')) {
+      const matcher = MATCHER.exec(rest);
+      if (!matcher || matcher[1] === undefined || matcher[2] === undefined) {
+        throw new QueryParseError(`unexpected input in label matchers: ${JSON.stringify(rest.slice(0, 30))}`);
+      }
+      labels[matcher[1]] = matcher[2].replace(/\\(.)/g, '$1');
+      rest = rest.slice(matcher[0].length);
+    }
+    rest = rest.trimStart().slice(1).trimStart();
+  }
+  let range: string | undefined;
+  const rangeMatch = RANGE.exec(rest);
+  if (rangeMatch) {
+    range = rangeMatch[1];
+    rest = rest.slice(rangeMatch[0].length).trimStart();
+  }
+  if (rest !== '')
+    throw new QueryParseError(`unexpected trailing input ${JSON.stringify(rest.slice(0, 30))}`);
+  return { kind: 'selector', metric: name[0], labels, range };
+}
+
+/**
+ * value = p·canary + (1−p)·stable with p = canaryPercent/100; a version is bad when listed in
+ * `badVersions`, and a slot with nothing deployed counts as good. Unknown metric → undefined.
+ */
+export function blendedValue(
+  metric: string,
+  canaryPercent: number,
+  canaryBad: boolean,
+  stableBad: boolean,
+): number | undefined {
+  if (metric === 'lc_capacity_headroom_ratio') return CAPACITY_HEADROOM_RATIO;
+  if (!Object.hasOwn(GOOD_PROFILE, metric)) return undefined;
+  const key = metric as keyof MetricProfile;
+  const p = canaryPercent / 100;
+  const canary = (canaryBad ? BAD_PROFILE : GOOD_PROFILE)[key];
+  const stable = (stableBad ? BAD_PROFILE : GOOD_PROFILE)[key];
+  return p * canary + (1 - p) * stable;
+}
+
+/** Prometheus' string form of a sample value. */
+export function formatSampleValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+/** `GET /api/v1/query`, answered in the Prometheus HTTP API's shapes. */
+export function prometheusQuery(world: World, _params: string[], query: URLSearchParams): Reply {
+  let parsed: ParsedQuery;
+  try {
+    parsed = parseQuery(query.get('query') ?? '');
+  } catch (error) {
+    if (!(error instanceof QueryParseError)) throw error;
+    return {
+      status: 400,
+      json: { status: 'error', errorType: 'bad_data', error: `1:1: parse error: ${error.message}` },
+    };
+  }
+  return parsed.kind === 'literal'
+    ? {
+        status: 200,
+        json: {
+          status: 'success',
+          data: { resultType: 'scalar', result: [Date.now() / 1000, formatSampleValue(parsed.value)] },
+        },
+      }
+    : selectorQuery(world, parsed);
+}
+
+function selectorQuery(world: World, parsed: Extract<ParsedQuery, { kind: 'selector' }>): Reply {
+  const now = Date.now() / 1000;
+  const vector = (result: unknown[]) => ({
+    status: 200,
+    json: { status: 'success', data: { resultType: 'vector', result } },
+  });
+  const sample = (labels: Record<string, string>, value: number) => ({
+    metric: { __name__: parsed.metric, ...labels },
+    ...(parsed.range
+      ? { values: [[now, formatSampleValue(value)]] }
+      : { value: [now, formatSampleValue(value)] }),
+  });
+  const override = world.metricOverrides.get(parsed.metric);
+  if (override === 'error')
+    return {
+      status: 422,
+      json: { status: 'error', errorType: 'execution', error: 'injected query failure' },
+    };
+  if (override === 'empty') return vector([]);
+  if (override === 'nan') return vector([sample(parsed.labels, NaN)]);
+  if (typeof override === 'number') return vector([sample(parsed.labels, override)]);
+  if (override === 'non-scalar')
+    return vector([sample({ ...parsed.labels, pod: 'a' }, 1), sample({ ...parsed.labels, pod: 'b' }, 2)]);
+
+  // Which (service, environment) series the selector picks: the named one, or every known one matching.
+  const { service, environment } = parsed.labels;
+  const known = new Set([
+    ...world.canaryPercents.keys(),
+    ...[...world.versions.keys()].map((k) => k.split('/').slice(0, 2).join('/')),
+  ]);
+  const targets =
+    service !== undefined && environment !== undefined
+      ? [[service, environment] as const]
+      : [...known]
+          .map((key) => key.split('/') as [string, string])
+          .filter(
+            ([s, e]) =>
+              (service === undefined || s === service) && (environment === undefined || e === environment),
+          );
+  const series = targets.flatMap(([s, e]) => {
+    const isBad = (slot: string) => world.badVersions.has(world.getVersion(s, e, slot) ?? '');
+    const value = blendedValue(parsed.metric, world.getCanaryPercent(s, e), isBad('canary'), isBad('stable'));
+    return value === undefined ? [] : [sample({ ...parsed.labels, service: s, environment: e }, value)];
+  });
+  if (parsed.range)
+    return { status: 200, json: { status: 'success', data: { resultType: 'matrix', result: series } } };
+  return vector(series);
+}

@@ -1,0 +1,79 @@
+/**
+ * The analysis loop of an observation window: measure every `interval` (activity), decide
+ * (domain), and hand the decision back; the caller acts. Evaluations are scheduled on a fixed
+ * grid from the window's start, so a slow query shows up as a missed slot rather than drift.
+ */
+import { sleep } from '@temporalio/workflow';
+import {
+  evaluateAbortThresholds,
+  newAnalysisState,
+  recordEvaluation,
+  type AnalysisDecision,
+  type AnalysisState,
+  type ThresholdResult,
+} from '../domain/analysis.js';
+import { renderQuery, type LaunchPlan, type Threshold } from '../domain/plan.js';
+import { measurements } from './activity-options.js';
+
+export type AnalysisTarget = { service: string; environment: string; version: string };
+
+export type AnalysisRun = {
+  outcome: 'window-complete' | 'abort' | 'stopped';
+  decision: AnalysisDecision;
+  state: AnalysisState;
+  lastResults: ThresholdResult[];
+  /** Grid slots in which an evaluation ran (for "monitored at every interval, no gap"). */
+  slots: number[];
+  startedAt: number;
+  endedAt: number;
+};
+
+export type AnalysisOptions = {
+  plan: LaunchPlan;
+  target: AnalysisTarget;
+  thresholds?: Threshold[];
+  windowMs: number;
+  intervalMs: number;
+  /** Carried over across continue-as-new. */
+  state?: AnalysisState;
+  /** Ends the loop early (e.g. the drill saw what it waited for). */
+  stopWhen?: (results: ThresholdResult[], state: AnalysisState) => boolean;
+  onEvaluated?: (results: ThresholdResult[], decision: AnalysisDecision) => Promise<void>;
+  /** Ends the loop at a safe point between evaluations (continue-as-new). */
+  maxEvaluations?: number;
+  startedAt?: number;
+};
+
+export async function measureThresholds(plan: LaunchPlan, target: AnalysisTarget, thresholds: Threshold[]) {
+  const samples = await measurements.runMetricQueries({
+    integration: plan.integrations.metrics,
+    queries: thresholds.map((t) => ({ name: t.name, query: renderQuery(t.query, target) })),
+  });
+  return evaluateAbortThresholds(thresholds, samples);
+}
+
+export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
+  const thresholds = opts.thresholds ?? opts.plan.analysis.thresholds;
+  const state = opts.state ?? newAnalysisState();
+  const startedAt = opts.startedAt ?? Date.now();
+  const slots: number[] = [];
+  let lastResults: ThresholdResult[] = [];
+  let decision: AnalysisDecision = { action: 'continue' };
+  let evaluations = 0;
+  for (;;) {
+    const slot = Math.floor((Date.now() - startedAt) / opts.intervalMs);
+    if (Date.now() - startedAt >= opts.windowMs)
+      return { outcome: 'window-complete', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
+    lastResults = await measureThresholds(opts.plan, opts.target, thresholds);
+    slots.push(slot);
+    evaluations += 1;
+    decision = recordEvaluation(state, lastResults, opts.plan.analysis);
+    await opts.onEvaluated?.(lastResults, decision);
+    if (decision.action === 'abort') return { outcome: 'abort', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
+    if (opts.stopWhen?.(lastResults, state)) return { outcome: 'stopped', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
+    const nextAt = startedAt + (slot + 1) * opts.intervalMs;
+    if (opts.maxEvaluations !== undefined && evaluations >= opts.maxEvaluations && nextAt - startedAt < opts.windowMs)
+      return { outcome: 'stopped', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
+    await sleep(Math.max(1, nextAt - Date.now()));
+  }
+}

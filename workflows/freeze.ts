@@ -1,0 +1,88 @@
+/**
+ * The config freeze, held by the workflow that registered it (the launch, or a standalone
+ * lockdown). The freeze gate (API `POST /freeze/requests`, and the lockdown's own probe) finds
+ * launches by search attribute and asks them through the `requestConfigChange` update; the
+ * answer and every override are audited.
+ */
+import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { parseSignalPayload } from '../domain/approvals.js';
+import type { AuditInput } from '../domain/launch-state.js';
+import { authorizedSenders, configChangeRequestSchema, describePayloadErrors } from '../domain/messages.js';
+import type { LaunchPlan } from '../domain/plan.js';
+import { claimedSender } from '../domain/approvals.js';
+import { requestConfigChangeUpdate, type ApprovalOutcome, type ConfigChangeAnswer } from './messages.js';
+import { LAUNCH_FREEZE_ACTIVE } from './search-attributes.js';
+
+type Record = (entry: AuditInput) => number;
+
+export class FreezeDesk {
+  active = false;
+  /** Changes an override approver allowed, each usable once. */
+  private readonly overrides = new Map<string, string>();
+
+  constructor(
+    private readonly plan: LaunchPlan,
+    private readonly launchId: string,
+    private readonly record: Record,
+  ) {
+    setHandler(requestConfigChangeUpdate, (raw) => this.decideChange(raw), {
+      description: 'Freeze gate: may this production config change go ahead? JSON: {"by", "change", "reason"?}',
+    });
+  }
+
+  activate() {
+    this.active = true;
+    upsertSearchAttributes([{ key: LAUNCH_FREEZE_ACTIVE, value: true }]);
+    this.record({ actor: 'launch-control', action: 'freeze-registered', outcome: 'recorded', identity: 'system', via: 'workflow', detail: { freezeWindow: this.plan.freezeWindow } });
+  }
+
+  lift(reason: string) {
+    if (!this.active) return;
+    this.active = false;
+    upsertSearchAttributes([{ key: LAUNCH_FREEZE_ACTIVE, value: false }]);
+    this.record({ actor: 'launch-control', action: 'freeze-lifted', outcome: 'recorded', identity: 'system', via: 'workflow', reason });
+  }
+
+  /** `freezeOverride`: an override approver allows one named change while the freeze holds. */
+  override(raw: unknown, via: 'signal' | 'update'): ApprovalOutcome {
+    const parsed = parseSignalPayload('freezeOverride', raw);
+    const refuse = (by: string, reason: string): ApprovalOutcome => ({
+      accepted: false,
+      reason,
+      auditSeq: this.record({ actor: by, action: 'freezeOverride', outcome: 'refused', identity: 'claimed', via, reason }),
+    });
+    if (!parsed.accepted) return refuse(parsed.by, parsed.reason);
+    const payload = parsed.payload as { by: string; change: string; reason: string };
+    const allowed = authorizedSenders(this.plan, 'freezeOverride');
+    if (!allowed.includes(payload.by)) return refuse(payload.by, `${payload.by} may not override the freeze; allowed: ${allowed.join(', ')}`);
+    if (!this.active) return refuse(payload.by, 'no freeze is active');
+    this.overrides.set(payload.change, payload.by);
+    const auditSeq = this.record({ actor: payload.by, action: 'freezeOverride', outcome: 'accepted', identity: 'claimed', via, detail: { change: payload.change, reason: payload.reason } });
+    return { accepted: true, auditSeq };
+  }
+
+  private decideChange(raw: unknown): ConfigChangeAnswer {
+    const parsed = configChangeRequestSchema.safeParse(raw);
+    const answer = (allowed: boolean, by: string, reason: string, detail?: { change: string }): ConfigChangeAnswer => ({
+      launchId: this.launchId,
+      allowed,
+      reason,
+      auditSeq: this.record({
+        actor: by,
+        action: 'configChangeRequest',
+        outcome: allowed ? 'accepted' : 'refused',
+        identity: 'claimed',
+        via: 'update',
+        reason,
+        ...(detail ? { detail } : {}),
+      }),
+    });
+    if (!parsed.success) return answer(false, claimedSender(raw), `malformed request: ${describePayloadErrors(parsed.error)}`);
+    const { by, change } = parsed.data;
+    if (!this.active) return answer(true, by, 'no freeze is active', { change });
+    const approver = this.overrides.get(change);
+    if (!approver) return answer(false, by, `config freeze until ${this.plan.freezeWindow.end}; needs a freezeOverride for "${change}"`, { change });
+    this.overrides.delete(change);
+    return answer(true, by, `override by ${approver}`, { change });
+  }
+}

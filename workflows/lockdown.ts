@@ -1,0 +1,100 @@
+/**
+ * 5.2 Production configuration lockdown: snapshot and hash the config, check pins and debug
+ * rules, then prove the freeze holds by sending an unauthorized change through the freeze gate
+ * and finding its refusal in the audit log.
+ */
+import { sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ConfigSnapshot } from '../activities/config-snapshot.js';
+import type { LaunchPlan } from '../domain/plan.js';
+import { abortLaunch } from './abort.js';
+import { checks } from './activity-options.js';
+import { FreezeDesk } from './freeze.js';
+import { checkPlanInWorkflow } from './plan-check.js';
+import { LAUNCH_SERVICE } from './search-attributes.js';
+import { ENGINE, TaskRuntime, type TaskInput } from './task-runtime.js';
+import { publicSignals, SIGNAL_DESCRIPTIONS } from './messages.js';
+import { setHandler } from '@temporalio/workflow';
+
+const id = (key: string) => `5.2.${key}`;
+
+export type LockdownResult = { snapshot: ConfigSnapshot };
+
+/** Which env vars and flags break a debug rule (values outside the allowed list). */
+export function debugViolations(plan: LaunchPlan, snapshot: ConfigSnapshot): string[] {
+  const violations: string[] = [];
+  for (const rule of plan.lockdown.debugRules) {
+    const values = rule.source === 'env' ? snapshot.env.revealed : snapshot.flags.flags;
+    for (const [key, value] of Object.entries(values)) {
+      if (!key.toLowerCase().includes(rule.keyContains.toLowerCase())) continue;
+      if (!rule.allowed.includes(value.toLowerCase())) violations.push(`${rule.source}:${key}=${value}`);
+    }
+  }
+  return violations;
+}
+
+export async function lockdown(input: TaskInput): Promise<LockdownResult> {
+  const plan = checkPlanInWorkflow(input.plan);
+  const rt = new TaskRuntime('5.2', plan, input.launchId);
+  const standalone = !rt.hasParent;
+  let desk: FreezeDesk | undefined;
+  if (standalone) {
+    // Run alone, the lockdown holds its own freeze (in a launch, the launch holds it).
+    upsertSearchAttributes([{ key: LAUNCH_SERVICE, value: plan.service }]);
+    desk = new FreezeDesk(plan, workflowInfo().workflowId, (entry) => rt.recordLocal(entry));
+    const freeze = desk;
+    setHandler(publicSignals.freezeOverride, (raw) => void freeze.override(raw, 'signal'), { description: SIGNAL_DESCRIPTIONS.freezeOverride });
+    desk.activate();
+  }
+
+  await rt.pass(id('policy.freeze-window'), { freezeWindow: plan.freezeWindow, registeredBy: standalone ? workflowInfo().workflowId : input.launchId });
+  await rt.pass(id('policy.override-process'), {
+    overrideApprovers: plan.approvals.freezeOverride,
+    signal: 'freezeOverride',
+    payload: { by: '<override approver>', reason: '<why>', change: '<change id>' },
+  });
+
+  const snapshot = await checks.snapshotConfig({
+    integration: plan.integrations.config,
+    service: plan.service,
+    environment: plan.environments.production,
+    revealKeysContaining: plan.lockdown.debugRules.filter((r) => r.source === 'env').map((r) => r.keyContains),
+  });
+  await rt.pass(id('configuration.env-locked'), { sha256: snapshot.env.sha256, keys: snapshot.env.keys });
+  await rt.verdict(id('configuration.flags-locked'), !snapshot.flags.error, { sha256: snapshot.flags.sha256, flags: snapshot.flags.flags }, snapshot.flags.error ?? '');
+  const lockOk = !snapshot.lockfile.error && snapshot.lockfile.packages > 0 && snapshot.lockfile.unpinned.length === 0;
+  await rt.verdict(
+    id('configuration.dependencies-locked'),
+    lockOk,
+    { ...snapshot.lockfile },
+    snapshot.lockfile.error ?? (snapshot.lockfile.packages === 0 ? 'the lockfile lists no packages' : `not pinned: ${snapshot.lockfile.unpinned.join(', ')}`),
+  );
+  const violations = debugViolations(plan, snapshot);
+  await rt.verdict(id('configuration.debug-disabled'), violations.length === 0, { rules: plan.lockdown.debugRules, violations }, `debug enabled: ${violations.join(', ')}`);
+
+  // Prove the freeze: an unauthorized change must be refused by the gate and audited.
+  const change = `lockdown-probe-${input.launchId}`;
+  const answer = await checks.probeFreezeGate({ service: plan.service, change, by: ENGINE });
+  const refusals = answer.launches.filter((l) => !l.allowed);
+  const blocked = !answer.allowed && refusals.length === answer.launches.length;
+  await rt.verdict(id('verification.unauthorized-change-blocked'), blocked, { change, answer }, 'the freeze gate allowed an unauthorized change');
+
+  const holder = refusals[0];
+  const audit = holder ? await checks.readAudit({ workflowId: holder.launchId }) : [];
+  const entry = audit.find((e) => e.seq === holder?.auditSeq);
+  const inOrder = audit.every((e, i) => e.seq === i + 1);
+  const auditOk = !!entry && entry.action === 'configChangeRequest' && entry.outcome === 'refused' && inOrder;
+  await rt.verdict(id('verification.audit-trail'), auditOk, { auditEntry: entry ?? null, entries: audit.length, inOrder }, 'the refused change is missing from the audit log');
+
+  const failed = Object.values(rt.checklist).filter((i) => i.status === 'failed');
+  if (failed.length > 0) {
+    desk?.lift('lockdown failed');
+    abortLaunch('check-failed', `lockdown checks failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`);
+  }
+  if (desk) {
+    // Standalone: hold the freeze until its window ends.
+    const remaining = Date.parse(plan.freezeWindow.end) - Date.now();
+    if (remaining > 0) await sleep(remaining);
+    desk.lift('freeze window ended');
+  }
+  return { snapshot };
+}

@@ -1,0 +1,130 @@
+/**
+ * 5.5 Heightened monitoring at full traffic: every category evaluated on a fixed grid for the whole
+ * window (a missed slot is a gap), the person on call confirms, a breach run rolls the launch back.
+ * Long windows continue-as-new every few hundred evaluations so history stays bounded.
+ */
+import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { endedClean, type AnalysisState } from '../domain/analysis.js';
+import { durationMs } from '../domain/durations.js';
+import { THRESHOLD_CATEGORIES } from '../domain/plan.js';
+import { abortLaunch } from './abort.js';
+import { checks } from './activity-options.js';
+import { runAnalysis } from './analysis-loop.js';
+import { checkPlanInWorkflow } from './plan-check.js';
+import { TaskRuntime, type TaskInput } from './task-runtime.js';
+
+const id = (key: string) => `5.5.${key}`;
+/** Evaluations per run before continue-as-new (~9 history events each). */
+export const EVALUATIONS_PER_RUN = 400;
+
+export type MonitoringCarry = {
+  startedAt: number;
+  state: AnalysisState;
+  slotsSeen: number;
+  lastSlot: number;
+  onCall: { person: string; requestedAt: number; ackBy?: string; ackAt?: string };
+  runs: number;
+};
+
+export type MonitoringInput = TaskInput & { carry?: MonitoringCarry };
+
+export async function monitoring(input: MonitoringInput) {
+  const plan = checkPlanInWorkflow(input.plan);
+  const rt = new TaskRuntime('5.5', plan, input.launchId, ['onCallAck']);
+  const windowMs = durationMs(plan.monitoring.window);
+  const intervalMs = durationMs(plan.monitoring.interval);
+  const target = { service: plan.service, environment: plan.environments.production, version: plan.version };
+
+  let carry = input.carry;
+  if (!carry) {
+    await rt.pass(id('policy.window'), { window: plan.monitoring.window, interval: plan.monitoring.interval, evaluations: Math.ceil(windowMs / intervalMs) });
+    const shift = await checks.currentOnCall({ integration: plan.integrations.oncall, schedule: plan.monitoring.onCallSchedule });
+    if (!shift) {
+      await rt.fail(id('policy.on-call'), `nobody is on call in schedule ${plan.monitoring.onCallSchedule}`);
+      abortLaunch('check-failed', `no on-call person in schedule ${plan.monitoring.onCallSchedule}`);
+    }
+    await checks.notify({
+      integration: plan.integrations.notifier,
+      channels: plan.notifications.channels,
+      message: { title: `Heightened monitoring: ${plan.service} ${plan.version}`, text: `${shift.person}, please confirm with onCallAck for ${plan.monitoring.window}.`, launchId: input.launchId },
+    });
+    carry = { startedAt: Date.now(), state: { evaluations: 0, runs: {}, totals: {} }, slotsSeen: 0, lastSlot: -1, onCall: { person: shift.person, requestedAt: Date.now() }, runs: 0 };
+  }
+  const c = carry;
+
+  // The on-call confirmation runs beside the monitoring; its timeout fails safe.
+  let ackTimedOut = false;
+  if (!c.onCall.ackBy) {
+    const remaining = Math.max(1, c.onCall.requestedAt + durationMs(plan.approvals.timeout) - Date.now());
+    void rt.awaitApproval('onCallAck', { approvers: [c.onCall.person], timeout: `${remaining}ms` }).then(async (ack) => {
+      if (!ack) {
+        ackTimedOut = true;
+        return;
+      }
+      c.onCall.ackBy = ack.by;
+      c.onCall.ackAt = rt.now();
+      await rt.pass(id('policy.on-call'), { schedule: plan.monitoring.onCallSchedule, person: c.onCall.person, acknowledgedAt: c.onCall.ackAt }, ack.by);
+    });
+  }
+
+  const run = await runAnalysis({
+    plan,
+    target,
+    windowMs,
+    intervalMs,
+    state: c.state,
+    startedAt: c.startedAt,
+    maxEvaluations: EVALUATIONS_PER_RUN,
+    stopWhen: () => ackTimedOut || workflowInfo().continueAsNewSuggested,
+    onEvaluated: (results) => rt.progress({ lastAnalysis: { at: rt.now(), results } }),
+  });
+  for (const slot of run.slots) {
+    if (slot > c.lastSlot) {
+      c.slotsSeen += 1;
+      c.lastSlot = slot;
+    }
+  }
+
+  if (run.outcome === 'abort' && run.decision.action === 'abort') {
+    await rt.fail(id('verification.stable'), run.decision.detail, { totals: run.state.totals });
+    abortLaunch(run.decision.cause === 'threshold-breach' ? 'monitoring-breach' : run.decision.cause, `during heightened monitoring: ${run.decision.detail}`);
+  }
+  if (ackTimedOut) {
+    await rt.fail(id('policy.on-call'), `${c.onCall.person} did not acknowledge within ${plan.approvals.timeout}`);
+    abortLaunch('approval-timeout', `on-call ${c.onCall.person} did not acknowledge heightened monitoring`);
+  }
+  if (run.outcome === 'stopped') {
+    // Not done yet: carry the counters into a fresh run.
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof monitoring>({ ...input, carry: { ...c, runs: c.runs + 1 } });
+  }
+
+  if (!c.onCall.ackBy) {
+    // The window ended before the acknowledgement: wait for it, with what is left of the timeout.
+    await condition(() => ackTimedOut || !!c.onCall.ackBy);
+    if (ackTimedOut) {
+      await rt.fail(id('policy.on-call'), `${c.onCall.person} did not acknowledge within ${plan.approvals.timeout}`);
+      abortLaunch('approval-timeout', `on-call ${c.onCall.person} did not acknowledge heightened monitoring`);
+    }
+  }
+
+  const expectedSlots = Math.ceil(windowMs / intervalMs);
+  for (const category of THRESHOLD_CATEGORIES) {
+    const names = plan.analysis.thresholds.filter((t) => t.category === category).map((t) => t.name);
+    const key = category === 'errors' ? 'errors' : category;
+    await rt.verdict(
+      id(`execution.${key}`),
+      c.slotsSeen >= expectedSlots,
+      { thresholds: names.map((n) => ({ name: n, ...c.state.totals[n] })), intervals: expectedSlots, evaluated: c.slotsSeen, runs: c.runs + 1 },
+      `${expectedSlots - c.slotsSeen} of ${expectedSlots} intervals were not evaluated`,
+    );
+  }
+  const incidents = await checks.unresolvedIncidents({ integration: plan.integrations.incidents, service: plan.service });
+  await rt.verdict(id('verification.no-incidents'), incidents.length === 0, { incidents }, `${incidents.length} unresolved incident(s): ${incidents.map((i) => i.title).join('; ')}`);
+  const allNames = plan.analysis.thresholds.map((t) => t.name);
+  await rt.verdict(id('verification.stable'), endedClean(c.state, allNames), { evaluations: c.state.evaluations, totals: c.state.totals }, 'a threshold ended the window in breach');
+
+  const failed = Object.values(rt.checklist).filter((i) => i.status === 'failed');
+  if (failed.length > 0) abortLaunch('check-failed', `monitoring verification failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`);
+  return { evaluations: c.state.evaluations, runs: c.runs + 1 };
+}
