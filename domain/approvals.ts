@@ -8,7 +8,10 @@ import { SIGNAL_SCHEMAS, describePayloadErrors, isSignalName, type SignalName, t
 
 export type ApprovalDecision<K extends SignalName = SignalName> =
   | { accepted: true; name: K; payload: SignalPayloads[K]; pending: PendingApproval | null }
-  | { accepted: false; name: string; by: string; reason: string };
+  | { accepted: false; name: string; by: string; reason: string; code: RefusalCode };
+
+/** Why an action was refused, for API status codes: invalid → 400, forbidden → 403, conflict → 409. */
+export type RefusalCode = 'invalid' | 'forbidden' | 'conflict';
 
 /** Best-effort sender of a payload that may be malformed, for the audit log. */
 export function claimedSender(raw: unknown): string {
@@ -17,10 +20,10 @@ export function claimedSender(raw: unknown): string {
 }
 
 export function parseSignalPayload(name: string, raw: unknown): ApprovalDecision {
-  if (!isSignalName(name)) return { accepted: false, name, by: claimedSender(raw), reason: `unknown signal "${name}"` };
+  if (!isSignalName(name)) return { accepted: false, name, by: claimedSender(raw), reason: `unknown signal "${name}"`, code: 'invalid' };
   const parsed = SIGNAL_SCHEMAS[name].safeParse(raw);
   if (!parsed.success)
-    return { accepted: false, name, by: claimedSender(raw), reason: `malformed payload: ${describePayloadErrors(parsed.error)}` };
+    return { accepted: false, name, by: claimedSender(raw), reason: `malformed payload: ${describePayloadErrors(parsed.error)}`, code: 'invalid' };
   return { accepted: true, name, payload: parsed.data, pending: null } as ApprovalDecision;
 }
 
@@ -33,11 +36,11 @@ export function decidePendingApproval(name: string, raw: unknown, pending: Pendi
   if (!parsed.accepted) return parsed;
   const payload = parsed.payload as { by: string; stage?: number };
   const waiting = pending.filter((p) => p.signal === name);
-  if (waiting.length === 0) return { accepted: false, name, by: payload.by, reason: `no ${name} is awaited now` };
+  if (waiting.length === 0) return { accepted: false, name, by: payload.by, reason: `no ${name} is awaited now`, code: 'conflict' };
   const match = waiting.find((p) => p.stage === undefined || p.stage === payload.stage);
   if (!match) {
     const stages = waiting.map((p) => p.stage).join(', ');
-    return { accepted: false, name, by: payload.by, reason: `stage ${payload.stage} is not awaiting review (awaiting: ${stages})` };
+    return { accepted: false, name, by: payload.by, reason: `stage ${payload.stage} is not awaiting review (awaiting: ${stages})`, code: 'conflict' };
   }
   if (match.approvers.length > 0 && !match.approvers.includes(payload.by))
     return {
@@ -45,6 +48,7 @@ export function decidePendingApproval(name: string, raw: unknown, pending: Pendi
       name,
       by: payload.by,
       reason: `${payload.by} may not send ${name}; allowed: ${match.approvers.join(', ')}`,
+      code: 'forbidden',
     };
   return { ...parsed, pending: match };
 }

@@ -5,7 +5,7 @@
  * answer and every override are audited.
  */
 import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { parseSignalPayload } from '../domain/approvals.js';
+import { parseSignalPayload, type RefusalCode } from '../domain/approvals.js';
 import type { AuditInput } from '../domain/launch-state.js';
 import { authorizedSenders, configChangeRequestSchema, describePayloadErrors } from '../domain/messages.js';
 import type { LaunchPlan } from '../domain/plan.js';
@@ -46,16 +46,17 @@ export class FreezeDesk {
   /** `freezeOverride`: an override approver allows one named change while the freeze holds. */
   override(raw: unknown, via: 'signal' | 'update'): ApprovalOutcome {
     const parsed = parseSignalPayload('freezeOverride', raw);
-    const refuse = (by: string, reason: string): ApprovalOutcome => ({
+    const refuse = (by: string, reason: string, code: RefusalCode): ApprovalOutcome => ({
       accepted: false,
       reason,
+      code,
       auditSeq: this.record({ actor: by, action: 'freezeOverride', outcome: 'refused', identity: 'claimed', via, reason }),
     });
-    if (!parsed.accepted) return refuse(parsed.by, parsed.reason);
+    if (!parsed.accepted) return refuse(parsed.by, parsed.reason, parsed.code);
     const payload = parsed.payload as { by: string; change: string; reason: string };
     const allowed = authorizedSenders(this.plan, 'freezeOverride');
-    if (!allowed.includes(payload.by)) return refuse(payload.by, `${payload.by} may not override the freeze; allowed: ${allowed.join(', ')}`);
-    if (!this.active) return refuse(payload.by, 'no freeze is active');
+    if (!allowed.includes(payload.by)) return refuse(payload.by, `${payload.by} may not override the freeze; allowed: ${allowed.join(', ')}`, 'forbidden');
+    if (!this.active) return refuse(payload.by, 'no freeze is active', 'conflict');
     this.overrides.set(payload.change, payload.by);
     const auditSeq = this.record({ actor: payload.by, action: 'freezeOverride', outcome: 'accepted', identity: 'claimed', via, detail: { change: payload.change, reason: payload.reason } });
     return { accepted: true, auditSeq };

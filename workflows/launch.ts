@@ -13,7 +13,7 @@ import {
   type ChildWorkflowHandle,
   type Workflow,
 } from '@temporalio/workflow';
-import { parseSignalPayload, decidePendingApproval } from '../domain/approvals.js';
+import { decidePendingApproval, parseSignalPayload, type RefusalCode } from '../domain/approvals.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
 import type { AbortInfo, Phase, TerminalPhase } from '../domain/launch-state.js';
 import { authorizedSenders, SIGNAL_NAMES, type SignalName } from '../domain/messages.js';
@@ -52,7 +52,7 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
   const handleApproval = (name: SignalName, raw: unknown, via: 'signal' | 'update'): ApprovalOutcome => {
     const decision = decidePendingApproval(name, raw, book.pendingApprovals());
     if (!decision.accepted)
-      return { accepted: false, reason: decision.reason, auditSeq: book.record({ actor: decision.by, action: name, outcome: 'refused', identity: 'claimed', via, reason: decision.reason }) };
+      return { accepted: false, reason: decision.reason, code: decision.code, auditSeq: book.record({ actor: decision.by, action: name, outcome: 'refused', identity: 'claimed', via, reason: decision.reason }) };
     book.consumePending(decision.pending);
     const auditSeq = book.record({ actor: (decision.payload as { by: string }).by, action: name, outcome: 'accepted', identity: 'claimed', via, task: decision.pending?.task, detail: { payload: decision.payload } });
     void activeChild?.signal(deliverApprovalSignal, { name, payload: decision.payload });
@@ -61,13 +61,13 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
 
   const handleAbort = (raw: unknown, via: 'signal' | 'update'): ApprovalOutcome => {
     const parsed = parseSignalPayload('abort', raw);
-    const refuse = (by: string, reason: string): ApprovalOutcome => ({ accepted: false, reason, auditSeq: book.record({ actor: by, action: 'abort', outcome: 'refused', identity: 'claimed', via, reason }) });
-    if (!parsed.accepted) return refuse(parsed.by, parsed.reason);
+    const refuse = (by: string, reason: string, code: RefusalCode): ApprovalOutcome => ({ accepted: false, reason, code, auditSeq: book.record({ actor: by, action: 'abort', outcome: 'refused', identity: 'claimed', via, reason }) });
+    if (!parsed.accepted) return refuse(parsed.by, parsed.reason, parsed.code);
     const { by, reason } = parsed.payload as { by: string; reason: string };
     const allowed = authorizedSenders(plan, 'abort');
-    if (!allowed.includes(by)) return refuse(by, `${by} may not abort; allowed: ${allowed.join(', ')}`);
+    if (!allowed.includes(by)) return refuse(by, `${by} may not abort; allowed: ${allowed.join(', ')}`, 'forbidden');
     if (abortRequest || !['STARTING', 'READINESS', 'LOCKDOWN', 'ROLLBACK_DRILL', 'TRAFFIC', 'MONITORING'].includes(book.status.phase))
-      return refuse(by, `nothing to abort in phase ${book.status.phase}`);
+      return refuse(by, `nothing to abort in phase ${book.status.phase}`, 'conflict');
     abortRequest = { cause: 'operator-abort', detail: reason, by };
     activeScope?.cancel();
     return { accepted: true, auditSeq: book.record({ actor: by, action: 'abort', outcome: 'accepted', identity: 'claimed', via, reason }) };
@@ -79,11 +79,11 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       if (name === 'freezeOverride') return freeze.override(raw, via);
       if ((SIGNAL_NAMES as string[]).includes(name)) return handleApproval(name as SignalName, raw, via);
       const reason = `unknown signal "${name}"; known: ${SIGNAL_NAMES.join(', ')}`;
-      return { accepted: false, reason, auditSeq: book.record({ actor: '(unknown)', action: String(name).slice(0, 100), outcome: 'refused', identity: 'claimed', via, reason }) };
+      return { accepted: false, reason, code: 'invalid', auditSeq: book.record({ actor: '(unknown)', action: String(name).slice(0, 100), outcome: 'refused', identity: 'claimed', via, reason }) };
     } catch (err) {
       // A handler must never fail the workflow task: record and refuse.
       const reason = `could not process: ${err instanceof Error ? err.message : String(err)}`;
-      return { accepted: false, reason, auditSeq: book.record({ actor: '(unknown)', action: String(name).slice(0, 100), outcome: 'refused', identity: 'claimed', via, reason }) };
+      return { accepted: false, reason, code: 'invalid', auditSeq: book.record({ actor: '(unknown)', action: String(name).slice(0, 100), outcome: 'refused', identity: 'claimed', via, reason }) };
     }
   };
   for (const name of SIGNAL_NAMES) {

@@ -8,6 +8,7 @@ import type { AuditEntry, AuditInput, LaunchStatus, PendingApproval } from '../d
 import type { ThresholdResult } from '../domain/analysis.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
 import type { SignalName } from '../domain/messages.js';
+import type { RefusalCode } from '../domain/approvals.js';
 
 /** Public signals take `unknown`: a payload typed into the UI is checked, never trusted. */
 export const publicSignals = {
@@ -31,7 +32,9 @@ export const SIGNAL_DESCRIPTIONS: Record<SignalName, string> = {
     'Post-launch review. JSON: {"by": "<review owner>", "issues": [], "improvements": ["…"], "lessons": "…", "runbooksUrl": "…", "architectureDocsUrl": "…", "actionItems": [{"title": "…", "owner": "…", "due": "2026-12-31"}]}',
 };
 
-export type ApprovalOutcome = { accepted: true; auditSeq: number } | { accepted: false; reason: string; auditSeq: number };
+export type ApprovalOutcome =
+  | { accepted: true; auditSeq: number }
+  | { accepted: false; reason: string; code: RefusalCode; auditSeq: number };
 
 /** The API's way to send a signal and learn at once whether it was accepted (same checks, same audit). */
 export const submitSignalUpdate = defineUpdate<ApprovalOutcome, [{ name: string; payload: unknown }]>('submitSignal');

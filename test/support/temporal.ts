@@ -27,7 +27,7 @@ let runtimeInstalled = false;
 
 export async function startHarness(): Promise<Harness> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const path = await resolveTemporalCli();
