@@ -1,0 +1,31 @@
+/**
+ * `npm test`: unit tests, then workflow tests (real Temporal dev server), then API tests. Test
+ * files run one at a time: each starts its own dev server and 2 cores are the budget. The
+ * Temporal CLI is found or built first, once, with progress shown.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT, resolveTemporalCli } from './temporal-cli.js';
+
+const GROUPS = ['unit', 'workflow', 'api'];
+const only = process.argv.slice(2);
+
+const files = GROUPS.filter((g) => only.length === 0 || only.includes(g)).flatMap((group) =>
+  readdirSync(join(PROJECT_ROOT, 'test', group))
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => join('test', group, f)),
+);
+
+if (files.some((f) => !f.startsWith(join('test', 'unit')))) {
+  process.env.TEMPORAL_CLI_PATH = await resolveTemporalCli((line) => console.log(line));
+  console.log(`[test] Temporal CLI: ${process.env.TEMPORAL_CLI_PATH}`);
+}
+console.log(`[test] ${files.length} test files`);
+const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  cwd: PROJECT_ROOT,
+  stdio: 'inherit',
+  env: process.env,
+});
+process.exit(run.status ?? 1);
