@@ -25,7 +25,23 @@ export const duration = z
   .string()
   .regex(DURATION_PATTERN, 'a duration such as 500ms, 30s, 5m, 2h or 1d')
   .refine((d) => durationMs(d) > 0, 'must be longer than zero');
-const isoTime = z.iso.datetime({ offset: true });
+/**
+ * A point in time: an ISO date-time, or `now` / `now+4h` / `now-5m`, resolved when the plan is
+ * parsed (in a workflow, against workflow time, so replay resolves it the same way). The parsed
+ * plan always holds absolute times, which is what child workflows receive.
+ */
+const RELATIVE_TIME = /^now(?:([+-])(\d{1,9}(?:ms|s|m|h|d)))?$/;
+const isoTime = z.union([
+  z.iso.datetime({ offset: true }),
+  z
+    .string()
+    .regex(RELATIVE_TIME, 'an ISO date-time such as 2026-12-01T09:00:00Z, or now, now+4h, now-5m')
+    .transform((text) => {
+      const [, sign, offset] = RELATIVE_TIME.exec(text) ?? [];
+      const delta = offset ? durationMs(offset) * (sign === '-' ? -1 : 1) : 0;
+      return new Date(Date.now() + delta).toISOString();
+    }),
+]);
 const query = z.string().min(1).max(2_000);
 const approverList = z.array(person).min(1, 'name at least one person');
 

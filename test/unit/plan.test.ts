@@ -82,3 +82,21 @@ test('durations and query templates', () => {
   assert.equal(formatDuration(90_000), '1m30s');
   assert.equal(renderQuery('x{service="{{service}}",env="{{environment}}",v="{{version}}"}', { service: 's', environment: 'e', version: '1' }), 'x{service="s",env="e",v="1"}');
 });
+
+test('launch and freeze windows may be relative to now; the parsed plan holds absolute times', () => {
+  const before = Date.now();
+  const result = checkPlan({ ...fastPlan(), launchWindow: { start: 'now', end: 'now+4h' }, freezeWindow: { start: 'now-5m', end: 'now+1d' } });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+  const start = Date.parse(result.plan.launchWindow.start);
+  assert.ok(start >= before && start <= Date.now());
+  assert.equal(Date.parse(result.plan.launchWindow.end) - start, 4 * 3_600_000);
+  assert.ok(errorsOf({ ...fastPlan(), launchWindow: { start: 'tomorrow', end: 'now+1h' } }).some((e) => e.startsWith('launchWindow.start')));
+});
+
+test('the example plans are valid', async () => {
+  const { readFileSync } = await import('node:fs');
+  for (const name of ['quickstart.json', 'bad-version.json']) {
+    const result = checkPlan(JSON.parse(readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8')));
+    assert.ok(result.ok, `${name}: ${JSON.stringify(!result.ok && result.errors)}`);
+  }
+});

@@ -1,0 +1,98 @@
+/**
+ * `npm start`: the whole of Launch Control on one machine. Starts the Temporal dev server (unless
+ * `TEMPORAL_ADDRESS` names a cluster), a worker and the REST API, and prints where they are.
+ * Without `LAUNCH_CONTROL_INTEGRATIONS` it also starts the sandbox (a simulated outside world),
+ * so a launch can be tried at once. Ctrl-C stops everything cleanly.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { startApi } from '../api/server.js';
+import { createIntegrationRegistry } from '../integrations/registry.js';
+import { integrationsConfigFromEnv, INTEGRATIONS_ENV } from '../worker/integrations-from-env.js';
+import { connectionOptions, temporalSettingsFromEnv } from '../worker/temporal-connection.js';
+import { createLaunchWorker } from '../worker/worker.js';
+import { startDevServer, type DevServer } from './dev-server.js';
+import { startWorld, type World } from './sandbox/world.js';
+import { resolveTemporalCli } from './temporal-cli.js';
+
+const log = (line: string) => console.log(line);
+const stops: (() => Promise<void>)[] = [];
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  let devServer: DevServer | null = null;
+  const external = !!process.env.TEMPORAL_ADDRESS;
+  if (!external) {
+    const cli = await resolveTemporalCli(log);
+    log('[temporal] starting the dev server…');
+    devServer = await startDevServer({ cli, log });
+    stops.push(devServer.stop);
+  }
+  const settings = temporalSettingsFromEnv(process.env, devServer?.address);
+
+  let config = await integrationsConfigFromEnv();
+  let world: World | null = null;
+  if (!config) {
+    world = await startWorld();
+    world.badVersions.add('3.0.0-bad');
+    stops.push(() => world!.close());
+    config = world.integrationsConfig();
+    log(`[sandbox] ${INTEGRATIONS_ENV} is not set: using the SANDBOX, a simulated outside world on ${world.url} (known-bad build: 3.0.0-bad)`);
+  }
+  const registry = createIntegrationRegistry(config);
+
+  const connection = await NativeConnection.connect(connectionOptions(settings));
+  const clientConnection = await Connection.connect(connectionOptions(settings));
+  const client = new Client({ connection: clientConnection, namespace: settings.namespace });
+  const worker = await createLaunchWorker({ connection, client, namespace: settings.namespace, taskQueue: settings.taskQueue, integrations: registry });
+  const workerRun = worker.run();
+  stops.push(async () => {
+    worker.shutdown();
+    await workerRun;
+    await connection.close();
+    await clientConnection.close();
+  });
+
+  const uiUrl = process.env.TEMPORAL_UI_URL ?? devServer?.uiUrl;
+  const api = await startApi({
+    client,
+    taskQueue: settings.taskQueue,
+    host: process.env.HOST ?? '127.0.0.1',
+    port: Number(process.env.PORT ?? 8080),
+    ...(uiUrl ? { temporalUiUrl: uiUrl } : {}),
+    integrationNames: (kind: string) => Object.keys((config as Record<string, Record<string, unknown> | undefined>)[kind] ?? {}),
+  });
+  stops.push(api.close);
+
+  log('');
+  log('Launch Control is running.');
+  log(`  REST API     ${api.url}   (try: curl ${api.url}/healthz)`);
+  if (uiUrl) log(`  Temporal UI  ${uiUrl}/namespaces/${settings.namespace}/workflows`);
+  log(`  Temporal     ${settings.address}  namespace ${settings.namespace}  task queue ${settings.taskQueue}`);
+  log(`  Start a launch:  curl -s -XPOST ${api.url}/launches -H 'content-type: application/json' -d @examples/quickstart.json`);
+  log('  Ctrl-C stops everything.');
+}
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log(`\n[launch-control] ${signal}: stopping…`);
+  for (const stop of stops.reverse()) {
+    try {
+      await stop();
+    } catch (err) {
+      console.error(`[launch-control] while stopping: ${(err as Error).message}`);
+    }
+  }
+  log('[launch-control] stopped.');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+main().catch(async (err) => {
+  console.error(`[launch-control] failed to start: ${err instanceof Error ? err.message : err}`);
+  await shutdown('error');
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+/**
+ * A standalone worker process (scale out by running more): connects to `TEMPORAL_ADDRESS` and
+ * uses the integrations in `LAUNCH_CONTROL_INTEGRATIONS`. Uses the prebundled workflow code from
+ * `npm run bundle` when present.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createIntegrationRegistry } from '../integrations/registry.js';
+import { integrationsConfigFromEnv, INTEGRATIONS_ENV } from './integrations-from-env.js';
+import { connectionOptions, temporalSettingsFromEnv } from './temporal-connection.js';
+import { createLaunchWorker } from './worker.js';
+
+const BUNDLE = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
+
+const settings = temporalSettingsFromEnv();
+const config = await integrationsConfigFromEnv();
+if (!config) {
+  console.error(`${INTEGRATIONS_ENV} is not set: name the integrations file (see README, "Configuration").`);
+  process.exit(2);
+}
+const connection = await NativeConnection.connect(connectionOptions(settings));
+const client = new Client({ connection: await Connection.connect(connectionOptions(settings)), namespace: settings.namespace });
+const worker = await createLaunchWorker({
+  connection,
+  client,
+  namespace: settings.namespace,
+  taskQueue: settings.taskQueue,
+  integrations: createIntegrationRegistry(config),
+  ...(existsSync(BUNDLE) ? { workflowBundle: { codePath: BUNDLE } } : {}),
+});
+console.log(`[worker] polling ${settings.taskQueue} on ${settings.address} (namespace ${settings.namespace})`);
+await worker.run();
