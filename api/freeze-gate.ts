@@ -3,7 +3,7 @@
  * workflows that registered them (durable, audited there); the gate finds them by search
  * attribute and asks each through the `requestConfigChange` update.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { requestConfigChangeUpdate, type ConfigChangeAnswer } from '../workflows/messages.js';
 
 export type FreezeGateAnswer = { allowed: boolean; launches: ConfigChangeAnswer[] };
@@ -18,10 +18,16 @@ export async function submitConfigChange(
   request: { service: string; by: string; change: string; reason?: string },
 ): Promise<FreezeGateAnswer> {
   const launches: ConfigChangeAnswer[] = [];
+  const { service: _service, ...payload } = request;
   for await (const execution of client.workflow.list({ query: freezeHoldersQuery(request.service) })) {
-    const handle = client.workflow.getHandle(execution.workflowId);
-    const { service: _service, ...payload } = request;
-    launches.push(await handle.executeUpdate(requestConfigChangeUpdate, { args: [payload] }));
+    const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
+    try {
+      launches.push(await handle.executeUpdate(requestConfigChangeUpdate, { args: [payload] }));
+    } catch (err) {
+      // Visibility lags: a launch listed as running may have closed since, and a closed launch holds no freeze.
+      if (err instanceof WorkflowNotFoundError) continue;
+      throw err;
+    }
   }
   return { allowed: launches.every((l) => l.allowed), launches };
 }
