@@ -55,7 +55,8 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       return { accepted: false, reason: decision.reason, code: decision.code, auditSeq: book.record({ actor: decision.by, action: name, outcome: 'refused', identity: 'claimed', via, reason: decision.reason }) };
     book.consumePending(decision.pending);
     const auditSeq = book.record({ actor: (decision.payload as { by: string }).by, action: name, outcome: 'accepted', identity: 'claimed', via, task: decision.pending?.task, detail: { payload: decision.payload } });
-    void activeChild?.signal(deliverApprovalSignal, { name, payload: decision.payload });
+    // If the task finished meanwhile nothing waits any more; the acceptance is audited either way.
+    void activeChild?.signal(deliverApprovalSignal, { name, payload: decision.payload }).catch(() => undefined);
     return { accepted: true, auditSeq };
   };
 

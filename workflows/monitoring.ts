@@ -5,6 +5,7 @@
  */
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { endedClean, type AnalysisState } from '../domain/analysis.js';
+import type { ChecklistState } from '../domain/checklist.js';
 import { durationMs } from '../domain/durations.js';
 import { THRESHOLD_CATEGORIES } from '../domain/plan.js';
 import { abortLaunch } from './abort.js';
@@ -24,13 +25,16 @@ export type MonitoringCarry = {
   lastSlot: number;
   onCall: { person: string; requestedAt: number; ackBy?: string; ackAt?: string };
   runs: number;
+  /** This task's items so far (a standalone run has no parent keeping them). */
+  checklist: ChecklistState;
 };
 
-export type MonitoringInput = TaskInput & { carry?: MonitoringCarry };
+export type MonitoringInput = TaskInput & { carry?: MonitoringCarry; evaluationsPerRun?: number };
 
 export async function monitoring(input: MonitoringInput) {
   const plan = checkPlanInWorkflow(input.plan);
   const rt = new TaskRuntime('5.5', plan, input.launchId, ['onCallAck']);
+  if (input.carry) rt.restore(input.carry.checklist);
   const windowMs = durationMs(plan.monitoring.window);
   const intervalMs = durationMs(plan.monitoring.interval);
   const target = { service: plan.service, environment: plan.environments.production, version: plan.version };
@@ -48,7 +52,7 @@ export async function monitoring(input: MonitoringInput) {
       channels: plan.notifications.channels,
       message: { title: `Heightened monitoring: ${plan.service} ${plan.version}`, text: `${shift.person}, please confirm with onCallAck for ${plan.monitoring.window}.`, launchId: input.launchId },
     });
-    carry = { startedAt: Date.now(), state: { evaluations: 0, runs: {}, totals: {} }, slotsSeen: 0, lastSlot: -1, onCall: { person: shift.person, requestedAt: Date.now() }, runs: 0 };
+    carry = { startedAt: Date.now(), state: { evaluations: 0, runs: {}, totals: {} }, slotsSeen: 0, lastSlot: -1, onCall: { person: shift.person, requestedAt: Date.now() }, runs: 0, checklist: {} };
   }
   const c = carry;
 
@@ -74,7 +78,7 @@ export async function monitoring(input: MonitoringInput) {
     intervalMs,
     state: c.state,
     startedAt: c.startedAt,
-    maxEvaluations: EVALUATIONS_PER_RUN,
+    maxEvaluations: input.evaluationsPerRun ?? EVALUATIONS_PER_RUN,
     stopWhen: () => ackTimedOut || workflowInfo().continueAsNewSuggested,
     onEvaluated: (results) => rt.progress({ lastAnalysis: { at: rt.now(), results } }),
   });
@@ -96,7 +100,7 @@ export async function monitoring(input: MonitoringInput) {
   if (run.outcome === 'stopped') {
     // Not done yet: carry the counters into a fresh run.
     await condition(allHandlersFinished);
-    return continueAsNew<typeof monitoring>({ ...input, carry: { ...c, runs: c.runs + 1 } });
+    return continueAsNew<typeof monitoring>({ ...input, carry: { ...c, runs: c.runs + 1, checklist: rt.checklist } });
   }
 
   if (!c.onCall.ackBy) {

@@ -56,6 +56,11 @@ export class TaskRuntime {
     );
   }
 
+  /** Restores items carried over a continue-as-new. */
+  restore(checklist: ChecklistState) {
+    Object.assign(this.checklist, checklist);
+  }
+
   get hasParent(): boolean {
     return this.parentId !== undefined;
   }

@@ -10,6 +10,7 @@ import { approveEverything, autopilot } from '../support/approver.js';
 import { fastPlan } from '../support/plans.js';
 import { eventually, startHarness, type Harness } from '../support/temporal.js';
 import type { LaunchPlanInput } from '../../domain/plan.js';
+import { assertReplays } from '../support/replay.js';
 
 let h: Harness;
 before(async () => {
@@ -50,6 +51,7 @@ describe('aborts', { concurrency: true }, () => {
     assert.ok(audit.some((e) => e.action === 'freeze-lifted'));
     const notices = h.world.notifications.map((n) => n.text).join('\n');
     assert.match(notices, /threshold-breach/);
+    await assertReplays([handle, h.env.client.workflow.getHandle('breach-launch/traffic')]);
   });
 
   test('a no-go ends ABORTED without touching production', async () => {

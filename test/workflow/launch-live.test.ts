@@ -8,6 +8,7 @@ import { autopilot, approveEverything, goodReview } from '../support/approver.js
 import { fastPlan } from '../support/plans.js';
 import { startHarness, type Harness } from '../support/temporal.js';
 import { readFileSync } from 'node:fs';
+import { assertReplays } from '../support/replay.js';
 
 let h: Harness;
 before(async () => {
@@ -50,4 +51,8 @@ test('a good version goes through all six tasks to LIVE with all 60 items passed
   const audit = await handle.query(auditQuery);
   assert.ok(audit.some((e) => e.action === 'configChangeRequest' && e.outcome === 'refused'), 'lockdown probe refused and audited');
   assert.ok(audit.every((e, i) => e.seq === i + 1), 'audit sequence has no gaps');
+
+  // Determinism: the parent and every child replay against the current code.
+  const children = ['readiness', 'lockdown', 'rollback-drill', 'traffic', 'monitoring', 'review'];
+  await assertReplays([handle, ...children.map((c) => h.env.client.workflow.getHandle(`checkout-live-1/${c}`))]);
 });

@@ -1,0 +1,43 @@
+/** Small helpers over `app.inject` for the API tests. */
+import type { FastifyInstance } from 'fastify';
+import type { LaunchStatus } from '../../domain/launch-state.js';
+import { eventually } from '../support/temporal.js';
+
+export type Reply = { status: number; headers: Record<string, unknown>; body: string; json: any };
+
+export function apiClient(app: FastifyInstance) {
+  async function call(method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+    const res = await app.inject({
+      method,
+      url,
+      headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      ...(payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
+    });
+    let json: unknown = undefined;
+    try {
+      json = JSON.parse(res.body);
+    } catch {
+      // Markdown or empty
+    }
+    return { status: res.statusCode, headers: res.headers, body: res.body, json };
+  }
+  const get = (url: string, headers?: Record<string, string>) => call('GET', url, undefined, headers);
+  const post = (url: string, payload?: unknown, headers?: Record<string, string>) => call('POST', url, payload, headers);
+
+  /** Polls `GET /launches/:id` until the status satisfies `predicate`. */
+  const statusWhen = (launchId: string, predicate: (s: LaunchStatus) => boolean, what: string, timeoutMs = 60_000) =>
+    eventually(
+      async () => {
+        const r = await get(`/launches/${launchId}`);
+        if (r.status !== 200) throw new Error(`GET status ${r.status}: ${r.body}`);
+        return r.json as LaunchStatus;
+      },
+      predicate,
+      what,
+      timeoutMs,
+    );
+
+  return { call, get, post, statusWhen };
+}
+
+export const paths = (reply: Reply): string[] => ((reply.json?.fields ?? []) as { path: string }[]).map((f) => f.path);

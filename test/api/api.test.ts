@@ -1,0 +1,250 @@
+/**
+ * The REST API against a real Temporal dev server and worker, through `app.inject`. Launches are
+ * aborted as soon as a test has what it needs, to keep the worker free and the file fast.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../api/app.js';
+import type { AuditEntry } from '../../domain/launch-state.js';
+import { fastPlan } from '../support/plans.js';
+import { eventually, startHarness, type Harness } from '../support/temporal.js';
+import { apiClient, paths } from './api-client.js';
+
+const UI = 'http://temporal-ui.test';
+const TERMINAL = ['LIVE', 'ABORTED', 'ROLLED_BACK', 'FAILED'];
+
+let h: Harness;
+let app: FastifyInstance;
+let api: ReturnType<typeof apiClient>;
+
+before(async () => {
+  h = await startHarness();
+  const configured = h.world.integrationsConfig() as Record<string, Record<string, unknown> | undefined>;
+  app = buildApp({
+    client: h.env.client,
+    taskQueue: h.taskQueue,
+    temporalUiUrl: UI,
+    integrationNames: (kind) => Object.keys(configured[kind] ?? {}),
+  });
+  await app.ready();
+  api = apiClient(app);
+});
+after(async () => {
+  await app?.close();
+  await h?.stop();
+});
+
+const auditOf = async (launchId: string) => (await api.get(`/launches/${launchId}/audit`)).json.entries as AuditEntry[];
+
+test('healthz reports Temporal reachable; unknown routes are JSON 404s', async () => {
+  const health = await api.get('/healthz');
+  assert.equal(health.status, 200);
+  assert.deepEqual(health.json, { ok: true, temporal: 'reachable' });
+  const missing = await api.get('/nowhere');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.json.error, 'not-found');
+});
+
+test('a bad plan is a 400 naming every bad field, and starts nothing', async () => {
+  // Shape errors: every missing/invalid field, and the unconfigured integration, in one answer.
+  const { service: _omitted, ...shapeless } = fastPlan({
+    launchId: 'api-bad-plan',
+    approvals: { goNoGo: [], rollbackAuthority: ['sre-sam'], freezeOverride: ['cab-carol'], metricsReview: ['alice'] },
+    integrations: { tracker: 'jira-nowhere' },
+  });
+  const shape = await api.post('/launches', shapeless);
+  assert.equal(shape.status, 400, shape.body);
+  assert.equal(shape.json.error, 'invalid-request');
+  assert.deepEqual(paths(shape).sort(), ['approvals.goNoGo', 'integrations.tracker', 'service']);
+  assert.match(shape.json.message, /service/);
+
+  // Rule errors (checked once the shape is right): the ramp and the freeze window.
+  const now = Date.now();
+  const ruleBreaker = fastPlan({
+    launchId: 'api-bad-plan',
+    ramp: [
+      { percent: 5, observationWindow: '2s' },
+      { percent: 10, observationWindow: '2s' },
+      { percent: 50, observationWindow: '2s' },
+      { percent: 100, observationWindow: '2s' },
+    ],
+    // Ends before the launch window does.
+    freezeWindow: { start: new Date(now - 120_000).toISOString(), end: new Date(now + 60_000).toISOString() },
+  });
+  const rules = await api.post('/launches', ruleBreaker);
+  assert.equal(rules.status, 400, rules.body);
+  for (const field of ['ramp.0.percent', 'freezeWindow.end']) assert.ok(paths(rules).includes(field), `${field} in ${rules.body}`);
+  await assert.rejects(h.env.client.workflow.getHandle('api-bad-plan').describe(), /not found/i);
+});
+
+test('a valid plan naming an unconfigured integration is a 400 on that field', async () => {
+  const res = await api.post('/launches', fastPlan({ launchId: 'api-unknown-integration', integrations: { metrics: 'thanos-eu' } }));
+  assert.equal(res.status, 400, res.body);
+  assert.deepEqual(paths(res), ['integrations.metrics']);
+});
+
+test('bodies that are not a JSON plan are 400 / 413, not 500', async () => {
+  const broken = await api.post('/launches', '{"service": "checkout",');
+  assert.equal(broken.status, 400, broken.body);
+  assert.equal(broken.json.error, 'invalid-request');
+  const missing = await api.post('/launches');
+  assert.equal(missing.status, 400, missing.body);
+  assert.deepEqual(paths(missing), ['(root)']);
+  const huge = await api.post('/launches', { padding: 'x'.repeat(300 * 1024) });
+  assert.equal(huge.status, 413, huge.body);
+});
+
+test('start → 201 with Location; the same launch id again → 200 created:false and still one workflow', async () => {
+  const id = 'api-start-1';
+  const plan = fastPlan({ launchId: id, service: 'api-start' });
+  const created = await api.post('/launches', plan);
+  assert.equal(created.status, 201, created.body);
+  assert.equal(created.headers.location, `/launches/${id}`);
+  assert.equal(created.json.created, true);
+  assert.deepEqual(created.json.links, {
+    self: `/launches/${id}`,
+    checklist: `/launches/${id}/checklist`,
+    audit: `/launches/${id}/audit`,
+    ui: `${UI}/namespaces/default/workflows/${id}`,
+  });
+
+  const again = await api.post('/launches', { ...plan, version: '2.0.1' });
+  assert.equal(again.status, 200, again.body);
+  assert.equal(again.json.created, false);
+  assert.equal(again.json.runId, created.json.runId);
+  assert.equal((await h.env.client.workflow.getHandle(id).describe()).runId, created.json.runId);
+  const count = await eventually(() => h.env.client.workflow.count(`WorkflowId = '${id}'`), (c) => c.count >= 1, 'visibility');
+  assert.equal(count.count, 1);
+
+  const status = await api.get(`/launches/${id}`);
+  assert.equal(status.status, 200, status.body);
+  assert.equal(status.json.launchId, id);
+  assert.equal(status.json.version, '2.0.0', 'the first plan is the one running');
+
+  const listed = await eventually(
+    () => api.get('/launches?service=api-start'),
+    (r) => r.status === 200 && r.json.items.length === 1,
+    'the launch in the filtered list',
+  );
+  assert.equal(listed.json.items[0].launchId, id);
+  assert.equal(listed.json.items[0].service, 'api-start');
+  assert.equal(listed.json.items[0].temporalStatus, 'RUNNING');
+  const other = await api.get('/launches?service=nothing-here&limit=5');
+  assert.deepEqual(other.json.items, []);
+
+  const checklist = await api.get(`/launches/${id}/checklist`);
+  assert.equal(checklist.status, 200);
+  assert.equal(checklist.json.items.length, 60);
+  assert.equal(checklist.json.summary.total, 60);
+  const markdown = await api.get(`/launches/${id}/checklist`, { accept: 'text/markdown' });
+  assert.equal(markdown.headers['content-type'], 'text/markdown; charset=utf-8');
+  assert.ok(markdown.body.startsWith('# Task List v2'), markdown.body.slice(0, 80));
+  const preferJson = await api.get(`/launches/${id}/checklist`, { accept: 'text/markdown;q=0.5, application/json' });
+  assert.equal(preferJson.json.items.length, 60);
+
+  assert.equal((await api.post(`/launches/${id}/abort`, { by: 'sre-sam', reason: 'test done' })).status, 202);
+  await api.statusWhen(id, (s) => TERMINAL.includes(s.phase), 'the launch to end');
+});
+
+test('list and id inputs are validated before they reach a visibility query', async () => {
+  for (const url of ["/launches?service=x'%20OR%20'1'='1", '/launches?phase=DONE', '/launches?limit=501', '/launches?limit=0', '/launches?phse=TRAFFIC']) {
+    const res = await api.get(url);
+    assert.equal(res.status, 400, `${url}: ${res.body}`);
+    assert.equal(res.json.error, 'invalid-request');
+  }
+  const badId = await api.get('/launches/Not_A%20Slug');
+  assert.equal(badId.status, 400);
+  assert.deepEqual(paths(badId), ['id']);
+  for (const url of ['/launches/no-such-launch', '/launches/no-such-launch/checklist', '/launches/no-such-launch/audit']) {
+    const res = await api.get(url);
+    assert.equal(res.status, 404, `${url}: ${res.body}`);
+    assert.equal(res.json.error, 'not-found');
+  }
+  const signal = await api.post('/launches/no-such-launch/signals/goNoGo', { by: 'alice', decision: 'go' });
+  assert.equal(signal.status, 404, signal.body);
+});
+
+test('refused signals map to 409 / 403 / 400 and are audited; an operator abort ends the launch ABORTED', async () => {
+  const id = 'api-refusals';
+  assert.equal((await api.post('/launches', fastPlan({ launchId: id, service: 'api-refusals' }))).status, 201);
+
+  // No metrics review is ever awaited during readiness.
+  const notAwaited = await api.post(`/launches/${id}/signals/metricsReview`, { by: 'alice', stage: 10, verdict: 'proceed' });
+  assert.equal(notAwaited.status, 409, notAwaited.body);
+  assert.equal(notAwaited.json.accepted, false);
+  const outsider = await api.post(`/launches/${id}/abort`, { by: 'mallory', reason: 'because' });
+  assert.equal(outsider.status, 403, outsider.body);
+  const malformed = await api.post(`/launches/${id}/signals/goNoGo`, { decision: 'maybe' });
+  assert.equal(malformed.status, 400, malformed.body);
+  assert.deepEqual(paths(malformed).sort(), ['by', 'decision']);
+  const unknown = await api.post(`/launches/${id}/signals/launchNow`, { by: 'alice' });
+  assert.equal(unknown.status, 404);
+  assert.match(unknown.json.message, /goNoGo/);
+
+  const refused = (await auditOf(id)).filter((e) => e.outcome === 'refused');
+  for (const reply of [notAwaited, outsider, malformed]) {
+    assert.ok(refused.some((e) => e.seq === reply.json.auditSeq), `audit entry ${reply.json.auditSeq} refused`);
+  }
+  assert.deepEqual(refused.map((e) => e.action), ['metricsReview', 'abort', 'goNoGo']);
+
+  const abort = await api.post(`/launches/${id}/abort`, { by: 'sre-sam', reason: 'change of plan' });
+  assert.equal(abort.status, 202, abort.body);
+  assert.equal(abort.json.accepted, true);
+  const ended = await api.statusWhen(id, (s) => TERMINAL.includes(s.phase), 'the launch to end');
+  assert.equal(ended.phase, 'ABORTED');
+  assert.equal(ended.abort?.cause, 'operator-abort');
+  await h.env.client.workflow.getHandle(id).result();
+
+  const late = await api.post(`/launches/${id}/signals/goNoGo`, { by: 'alice', decision: 'go' });
+  assert.equal(late.status, 409, late.body);
+  assert.match(late.json.message, /has ended/);
+});
+
+test('goNoGo accepted once awaited; the freeze gate answers 423 until cab-carol overrides that change', async () => {
+  const id = 'api-freeze-1';
+  const service = 'api-freeze';
+  assert.equal((await api.post('/launches', fastPlan({ launchId: id, service }))).status, 201);
+  await api.statusWhen(id, (s) => s.pendingApprovals.some((p) => p.signal === 'goNoGo'), 'goNoGo to be awaited');
+  const intruder = await api.post(`/launches/${id}/signals/goNoGo`, { by: 'mallory', decision: 'go' });
+  assert.equal(intruder.status, 403, intruder.body);
+  const go = await api.post(`/launches/${id}/signals/goNoGo`, { by: 'alice', decision: 'go', comment: 'ready' });
+  assert.equal(go.status, 202, go.body);
+  assert.equal(typeof go.json.auditSeq, 'number');
+  await api.statusWhen(id, (s) => !['STARTING', 'READINESS'].includes(s.phase), 'lockdown to start');
+
+  const change = { service, by: 'ci-bot', change: 'chg-42', reason: 'rotate a key' };
+  const locked = await eventually(() => api.post('/freeze/requests', change), (r) => r.status === 423, 'the freeze gate to refuse');
+  assert.equal(locked.json.allowed, false);
+  assert.deepEqual(locked.json.launches.map((l: { launchId: string }) => l.launchId), [id]);
+
+  const override = await api.post(`/launches/${id}/signals/freezeOverride`, { by: 'cab-carol', reason: 'security fix', change: 'chg-42' });
+  assert.equal(override.status, 202, override.body);
+  const allowed = await api.post('/freeze/requests', change);
+  assert.equal(allowed.status, 200, allowed.body);
+  assert.equal(allowed.json.allowed, true);
+  assert.equal((await api.post('/freeze/requests', change)).status, 423, 'an override allows the change once');
+  assert.equal((await api.post('/freeze/requests', { service, change: 'x' })).status, 400);
+
+  assert.equal((await api.post(`/launches/${id}/abort`, { by: 'sre-sam', reason: 'test done' })).status, 202);
+  await api.statusWhen(id, (s) => TERMINAL.includes(s.phase), 'the launch to end');
+  const lifted = await eventually(() => api.post('/freeze/requests', change), (r) => r.status === 200, 'the freeze to lift');
+  assert.deepEqual(lifted.json, { allowed: true, launches: [] });
+  const audit = await auditOf(id);
+  assert.ok(audit.some((e) => e.action === 'configChangeRequest' && e.outcome === 'refused' && (e.detail as { change?: string })?.change === 'chg-42'));
+});
+
+test('a launch started outside the API with an invalid plan is described, not a 500', async () => {
+  const id = 'api-cli-invalid';
+  const handle = await h.env.client.workflow.start('launch', { workflowId: id, taskQueue: h.taskQueue, args: [{ plan: { service: 'cli' } }] });
+  await assert.rejects(handle.result());
+  const status = await api.get(`/launches/${id}`);
+  assert.equal(status.status, 200, status.body);
+  assert.equal(status.json.phase, 'UNKNOWN');
+  assert.equal(status.json.temporalStatus, 'FAILED');
+  assert.match(status.json.failure, /invalid launch plan/);
+  const checklist = await api.get(`/launches/${id}/checklist`);
+  assert.equal(checklist.status, 409, checklist.body);
+  const abort = await api.post(`/launches/${id}/abort`, { by: 'sre-sam', reason: 'cleanup' });
+  assert.equal(abort.status, 409, abort.body);
+});
