@@ -18,7 +18,14 @@ function matchOf(offer: string, ranges: MediaRange[]) {
   const [type, subtype] = offer.split('/');
   let best: { q: number; specificity: number; index: number } | null = null;
   for (const r of ranges) {
-    const specificity = r.type === type && r.subtype === subtype ? 2 : r.type === type && r.subtype === '*' ? 1 : r.type === '*' && r.subtype === '*' ? 0 : -1;
+    const specificity =
+      r.type === type && r.subtype === subtype
+        ? 2
+        : r.type === type && r.subtype === '*'
+          ? 1
+          : r.type === '*' && r.subtype === '*'
+            ? 0
+            : -1;
     if (specificity < 0) continue;
     if (!best || specificity > best.specificity) best = { q: r.q, specificity, index: r.index };
   }
@@ -29,7 +36,10 @@ function matchOf(offer: string, ranges: MediaRange[]) {
  * The preferred type among `offers` (first offer is the default): highest q wins; on a tie, the
  * more specific range, then the one listed first. No or unparsable `Accept` → the default.
  */
-export function preferredMediaType<T extends string>(acceptHeader: string | undefined, offers: readonly [T, ...T[]]): T {
+export function preferredMediaType<T extends string>(
+  acceptHeader: string | undefined,
+  offers: readonly [T, ...T[]],
+): T {
   const ranges = acceptHeader ? parseAccept(acceptHeader) : [];
   let chosen = offers[0];
   if (ranges.length === 0) return chosen;
@@ -38,7 +48,10 @@ export function preferredMediaType<T extends string>(acceptHeader: string | unde
     const m = matchOf(offer, ranges);
     const better =
       m.q > chosenMatch.q ||
-      (m.q === chosenMatch.q && m.q > 0 && (m.specificity > chosenMatch.specificity || (m.specificity === chosenMatch.specificity && m.index < chosenMatch.index)));
+      (m.q === chosenMatch.q &&
+        m.q > 0 &&
+        (m.specificity > chosenMatch.specificity ||
+          (m.specificity === chosenMatch.specificity && m.index < chosenMatch.index)));
     if (better) {
       chosen = offer;
       chosenMatch = m;

@@ -27,8 +27,10 @@ export function invalidRequest(fields: FieldError[], extra: Record<string, unkno
   return new ApiError(400, 'invalid-request', describeFields(fields), { fields, ...extra });
 }
 
-export const notFound = (message: string, extra: Record<string, unknown> = {}) => new ApiError(404, 'not-found', message, extra);
-export const conflict = (message: string, extra: Record<string, unknown> = {}) => new ApiError(409, 'conflict', message, extra);
+export const notFound = (message: string, extra: Record<string, unknown> = {}) =>
+  new ApiError(404, 'not-found', message, extra);
+export const conflict = (message: string, extra: Record<string, unknown> = {}) =>
+  new ApiError(409, 'conflict', message, extra);
 
 export function describeFields(fields: FieldError[]): string {
   const shown = fields.slice(0, 10).map((f) => `${f.path}: ${f.message}`);
@@ -45,14 +47,27 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.in
 
 function isFastifyClientError(err: unknown): err is FastifyError & { statusCode: number } {
   const e = err as Partial<FastifyError> | null;
-  return !!e && typeof e.code === 'string' && e.code.startsWith('FST_') && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500;
+  return (
+    !!e &&
+    typeof e.code === 'string' &&
+    e.code.startsWith('FST_') &&
+    typeof e.statusCode === 'number' &&
+    e.statusCode >= 400 &&
+    e.statusCode < 500
+  );
 }
 
-const FASTIFY_CODES: Record<number, string> = { 400: 'invalid-request', 404: 'not-found', 413: 'payload-too-large', 415: 'unsupported-media-type' };
+const FASTIFY_CODES: Record<number, string> = {
+  400: 'invalid-request',
+  404: 'not-found',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+};
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof ApiError) return reply.code(err.statusCode).send({ error: err.code, message: err.message, ...err.body });
+    if (err instanceof ApiError)
+      return reply.code(err.statusCode).send({ error: err.code, message: err.message, ...err.body });
     if (err instanceof z.ZodError) {
       const fields = planFieldErrors(err);
       return reply.code(400).send({ error: 'invalid-request', message: describeFields(fields), fields });
@@ -72,6 +87,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
-    reply.code(404).send({ error: 'not-found', message: `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}` }),
+    reply.code(404).send({
+      error: 'not-found',
+      message: `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`,
+    }),
   );
 }

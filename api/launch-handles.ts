@@ -4,7 +4,13 @@
  * that cannot answer queries (e.g. started from the CLI with an invalid plan, so it failed before
  * registering any handler).
  */
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { slug } from '../domain/plan.js';
@@ -26,7 +32,10 @@ export function launchLinks(ctx: ApiContext, launchId: string) {
 }
 
 /** Describes the launch's workflow; 404 when there is none, or when that id belongs to another workflow type. */
-export async function describeLaunch(client: Client, launchId: string): Promise<WorkflowExecutionDescription> {
+export async function describeLaunch(
+  client: Client,
+  launchId: string,
+): Promise<WorkflowExecutionDescription> {
   const description = await client.workflow.getHandle(launchId).describe();
   if (description.type !== LAUNCH_WORKFLOW_TYPE) throw notFound(`no launch with id "${launchId}"`);
   return description;
@@ -48,7 +57,11 @@ export type UnansweredLaunch = {
 export type QueryAnswer<T> = { answered: true; value: T } | { answered: false; launch: UnansweredLaunch };
 
 /** Runs a query; a launch that cannot answer is described instead (still 404 when it does not exist). */
-export async function queryLaunch<T>(client: Client, launchId: string, query: QueryDefinition<T, []>): Promise<QueryAnswer<T>> {
+export async function queryLaunch<T>(
+  client: Client,
+  launchId: string,
+  query: QueryDefinition<T, []>,
+): Promise<QueryAnswer<T>> {
   const handle = client.workflow.getHandle(launchId);
   try {
     return { answered: true, value: await handle.query(query) };

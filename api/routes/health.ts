@@ -8,7 +8,9 @@ const TEMPORAL_PROBE_TIMEOUT_MS = 3_000;
 export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, { client }) => {
   app.get('/healthz', async (request, reply) => {
     try {
-      await client.withDeadline(Date.now() + TEMPORAL_PROBE_TIMEOUT_MS, () => client.workflowService.getSystemInfo({}));
+      await client.withDeadline(Date.now() + TEMPORAL_PROBE_TIMEOUT_MS, () =>
+        client.workflowService.getSystemInfo({}),
+      );
       return { ok: true, temporal: 'reachable' };
     } catch (err) {
       request.log.warn({ err }, 'health check: Temporal unreachable');

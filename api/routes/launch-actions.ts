@@ -22,13 +22,21 @@ const REFUSAL_STATUS: Record<RefusalCode, { status: number; error: string }> = {
   conflict: { status: 409, error: 'conflict' },
 };
 
-async function submitToLaunch(client: Client, launchId: string, name: SignalName, payload: unknown): Promise<ApprovalOutcome> {
+async function submitToLaunch(
+  client: Client,
+  launchId: string,
+  name: SignalName,
+  payload: unknown,
+): Promise<ApprovalOutcome> {
   try {
-    return await client.workflow.getHandle(launchId).executeUpdate(submitSignalUpdate, { args: [{ name, payload }] });
+    return await client.workflow
+      .getHandle(launchId)
+      .executeUpdate(submitSignalUpdate, { args: [{ name, payload }] });
   } catch (err) {
     // The server answers "not found" for a closed workflow too: tell the two apart.
     if (err instanceof WorkflowNotFoundError) {
-      if (await launchHasEnded(client, launchId)) throw conflict(`launch "${launchId}" has ended`, { launchId });
+      if (await launchHasEnded(client, launchId))
+        throw conflict(`launch "${launchId}" has ended`, { launchId });
       throw notFound(`no launch with id "${launchId}"`);
     }
     // A workflow of another type under this id has no `submitSignal` handler: not a launch (404).
@@ -38,16 +46,25 @@ async function submitToLaunch(client: Client, launchId: string, name: SignalName
 }
 
 /** Checks the payload here (for a 400 naming every field) and still forwards it: the launch audits every refusal. */
-async function sendAction(client: Client, reply: FastifyReply, launchId: string, name: SignalName, payload: unknown) {
+async function sendAction(
+  client: Client,
+  reply: FastifyReply,
+  launchId: string,
+  name: SignalName,
+  payload: unknown,
+) {
   const local = SIGNAL_SCHEMAS[name].safeParse(payload);
   const fields: FieldError[] = local.success ? [] : planFieldErrors(local.error);
   const outcome = await submitToLaunch(client, launchId, name, payload);
-  if (outcome.accepted) return reply.code(202).send({ accepted: true, launchId, signal: name, auditSeq: outcome.auditSeq });
+  if (outcome.accepted)
+    return reply.code(202).send({ accepted: true, launchId, signal: name, auditSeq: outcome.auditSeq });
   const { status, error } = REFUSAL_STATUS[outcome.code];
   return reply.code(status).send({
     error,
     message: outcome.reason,
-    ...(status === 400 ? { fields: fields.length > 0 ? fields : [{ path: '(payload)', message: outcome.reason }] } : {}),
+    ...(status === 400
+      ? { fields: fields.length > 0 ? fields : [{ path: '(payload)', message: outcome.reason }] }
+      : {}),
     accepted: false,
     reason: outcome.reason,
     auditSeq: outcome.auditSeq,
@@ -57,7 +74,10 @@ async function sendAction(client: Client, reply: FastifyReply, launchId: string,
 export const launchActionRoutes: FastifyPluginAsync<ApiContext> = async (app, { client }) => {
   app.post('/launches/:id/signals/:name', async (request, reply) => {
     const { id, name } = parseOr400(signalParams, request.params);
-    if (!isSignalName(name)) throw notFound(`unknown signal "${name}"; known: ${SIGNAL_NAMES.join(', ')}`, { signals: SIGNAL_NAMES });
+    if (!isSignalName(name))
+      throw notFound(`unknown signal "${name}"; known: ${SIGNAL_NAMES.join(', ')}`, {
+        signals: SIGNAL_NAMES,
+      });
     return sendAction(client, reply, id, name, request.body);
   });
 

@@ -13,7 +13,10 @@ import { launchIdParams, queryLaunch, type UnansweredLaunch } from '../launch-ha
 /** Checklist and audit live in the workflow: a launch that never answered has neither. */
 function nothingRecorded(what: string, launch: UnansweredLaunch) {
   const why = launch.failure ?? launch.queryError;
-  return conflict(`launch "${launch.launchId}" has no ${what}: its workflow is ${launch.temporalStatus} and does not answer queries (${why})`, { launch });
+  return conflict(
+    `launch "${launch.launchId}" has no ${what}: its workflow is ${launch.temporalStatus} and does not answer queries (${why})`,
+    { launch },
+  );
 }
 
 export const launchViewRoutes: FastifyPluginAsync<ApiContext> = async (app, { client }) => {
@@ -29,7 +32,9 @@ export const launchViewRoutes: FastifyPluginAsync<ApiContext> = async (app, { cl
     const answer = await queryLaunch(client, id, checklistQuery);
     if (!answer.answered) throw nothingRecorded('checklist', answer.launch);
     reply.header('vary', 'accept');
-    if (preferredMediaType(request.headers.accept, ['application/json', 'text/markdown']) === 'text/markdown') {
+    if (
+      preferredMediaType(request.headers.accept, ['application/json', 'text/markdown']) === 'text/markdown'
+    ) {
       return reply.type('text/markdown; charset=utf-8').send(renderChecklistMarkdown(answer.value));
     }
     return { launchId: id, summary: checklistSummary(answer.value), items: checklistEntries(answer.value) };

@@ -1,17 +1,43 @@
 /** Small helpers over `app.inject` for the API tests. */
 import type { FastifyInstance } from 'fastify';
-import type { LaunchStatus } from '../../domain/launch-state.js';
-import { eventually } from '../support/temporal.js';
+import { buildApp } from '../../api/app.js';
+import { TERMINAL_PHASES, type AuditEntry, type LaunchStatus } from '../../domain/launch-state.js';
+import { eventually, type Harness } from '../support/temporal.js';
+
+export const TEST_UI_URL = 'http://temporal-ui.test';
+
+export const isTerminal = (s: LaunchStatus) => (TERMINAL_PHASES as readonly string[]).includes(s.phase);
+
+/** The app over the harness's client, with the world's integration names as the configured ones. */
+export async function buildTestApp(h: Harness) {
+  const configured = h.world.integrationsConfig() as Record<string, Record<string, unknown> | undefined>;
+  const app = buildApp({
+    client: h.env.client,
+    taskQueue: h.taskQueue,
+    temporalUiUrl: TEST_UI_URL,
+    integrationNames: (kind) => Object.keys(configured[kind] ?? {}),
+  });
+  await app.ready();
+  return apiClient(app);
+}
+export type TestApp = ReturnType<typeof apiClient>;
 
 export type Reply = { status: number; headers: Record<string, unknown>; body: string; json: any };
 
 export function apiClient(app: FastifyInstance) {
-  async function call(method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  async function call(
+    method: 'GET' | 'POST',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
     const res = await app.inject({
       method,
       url,
       headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
-      ...(payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
+      ...(payload === undefined
+        ? {}
+        : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
     });
     let json: unknown = undefined;
     try {
@@ -22,10 +48,16 @@ export function apiClient(app: FastifyInstance) {
     return { status: res.statusCode, headers: res.headers, body: res.body, json };
   }
   const get = (url: string, headers?: Record<string, string>) => call('GET', url, undefined, headers);
-  const post = (url: string, payload?: unknown, headers?: Record<string, string>) => call('POST', url, payload, headers);
+  const post = (url: string, payload?: unknown, headers?: Record<string, string>) =>
+    call('POST', url, payload, headers);
 
   /** Polls `GET /launches/:id` until the status satisfies `predicate`. */
-  const statusWhen = (launchId: string, predicate: (s: LaunchStatus) => boolean, what: string, timeoutMs = 60_000) =>
+  const statusWhen = (
+    launchId: string,
+    predicate: (s: LaunchStatus) => boolean,
+    what: string,
+    timeoutMs = 60_000,
+  ) =>
     eventually(
       async () => {
         const r = await get(`/launches/${launchId}`);
@@ -37,7 +69,11 @@ export function apiClient(app: FastifyInstance) {
       timeoutMs,
     );
 
-  return { call, get, post, statusWhen };
+  const auditOf = async (launchId: string) =>
+    (await get(`/launches/${launchId}/audit`)).json.entries as AuditEntry[];
+
+  return { app, call, get, post, statusWhen, auditOf };
 }
 
-export const paths = (reply: Reply): string[] => ((reply.json?.fields ?? []) as { path: string }[]).map((f) => f.path);
+export const paths = (reply: Reply): string[] =>
+  ((reply.json?.fields ?? []) as { path: string }[]).map((f) => f.path);

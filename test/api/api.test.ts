@@ -4,53 +4,67 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../../api/app.js';
-import type { AuditEntry } from '../../domain/launch-state.js';
+import { startApi } from '../../api/server.js';
 import { fastPlan } from '../support/plans.js';
 import { eventually, startHarness, type Harness } from '../support/temporal.js';
-import { apiClient, paths } from './api-client.js';
-
-const UI = 'http://temporal-ui.test';
-const TERMINAL = ['LIVE', 'ABORTED', 'ROLLED_BACK', 'FAILED'];
+import { buildTestApp, isTerminal, paths, TEST_UI_URL, type TestApp } from './api-client.js';
 
 let h: Harness;
-let app: FastifyInstance;
-let api: ReturnType<typeof apiClient>;
+let api: TestApp;
 
 before(async () => {
   h = await startHarness();
-  const configured = h.world.integrationsConfig() as Record<string, Record<string, unknown> | undefined>;
-  app = buildApp({
-    client: h.env.client,
-    taskQueue: h.taskQueue,
-    temporalUiUrl: UI,
-    integrationNames: (kind) => Object.keys(configured[kind] ?? {}),
-  });
-  await app.ready();
-  api = apiClient(app);
+  api = await buildTestApp(h);
 });
 after(async () => {
-  await app?.close();
+  await api?.app.close();
   await h?.stop();
 });
 
-const auditOf = async (launchId: string) => (await api.get(`/launches/${launchId}/audit`)).json.entries as AuditEntry[];
-
-test('healthz reports Temporal reachable; unknown routes are JSON 404s', async () => {
+test('healthz: 200 when Temporal answers, 503 when it does not; unknown routes are JSON 404s', async () => {
   const health = await api.get('/healthz');
   assert.equal(health.status, 200);
   assert.deepEqual(health.json, { ok: true, temporal: 'reachable' });
   const missing = await api.get('/nowhere');
   assert.equal(missing.status, 404);
   assert.equal(missing.json.error, 'not-found');
+
+  // The same app over a real socket, as `npm start` runs it.
+  const server = await startApi({ client: h.env.client, taskQueue: h.taskQueue, port: 0, logger: false });
+  try {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${server.url}/healthz`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { ok: true, temporal: 'reachable' });
+  } finally {
+    await server.close();
+  }
+
+  // Nothing listens on port 1: Temporal unreachable → 503, so a load balancer stops sending traffic.
+  const connection = Connection.lazy({ address: '127.0.0.1:1' });
+  const orphan = buildApp({ client: new Client({ connection }), taskQueue: 'none' });
+  try {
+    const down = await orphan.inject({ method: 'GET', url: '/healthz' });
+    assert.equal(down.statusCode, 503, down.body);
+    assert.deepEqual(down.json(), { ok: false, temporal: 'unreachable' });
+  } finally {
+    await orphan.close();
+    await connection.close();
+  }
 });
 
 test('a bad plan is a 400 naming every bad field, and starts nothing', async () => {
   // Shape errors: every missing/invalid field, and the unconfigured integration, in one answer.
   const { service: _omitted, ...shapeless } = fastPlan({
     launchId: 'api-bad-plan',
-    approvals: { goNoGo: [], rollbackAuthority: ['sre-sam'], freezeOverride: ['cab-carol'], metricsReview: ['alice'] },
+    approvals: {
+      goNoGo: [],
+      rollbackAuthority: ['sre-sam'],
+      freezeOverride: ['cab-carol'],
+      metricsReview: ['alice'],
+    },
     integrations: { tracker: 'jira-nowhere' },
   });
   const shape = await api.post('/launches', shapeless);
@@ -74,12 +88,16 @@ test('a bad plan is a 400 naming every bad field, and starts nothing', async () 
   });
   const rules = await api.post('/launches', ruleBreaker);
   assert.equal(rules.status, 400, rules.body);
-  for (const field of ['ramp.0.percent', 'freezeWindow.end']) assert.ok(paths(rules).includes(field), `${field} in ${rules.body}`);
+  for (const field of ['ramp.0.percent', 'freezeWindow.end'])
+    assert.ok(paths(rules).includes(field), `${field} in ${rules.body}`);
   await assert.rejects(h.env.client.workflow.getHandle('api-bad-plan').describe(), /not found/i);
 });
 
 test('a valid plan naming an unconfigured integration is a 400 on that field', async () => {
-  const res = await api.post('/launches', fastPlan({ launchId: 'api-unknown-integration', integrations: { metrics: 'thanos-eu' } }));
+  const res = await api.post(
+    '/launches',
+    fastPlan({ launchId: 'api-unknown-integration', integrations: { metrics: 'thanos-eu' } }),
+  );
   assert.equal(res.status, 400, res.body);
   assert.deepEqual(paths(res), ['integrations.metrics']);
 });
@@ -106,15 +124,24 @@ test('start → 201 with Location; the same launch id again → 200 created:fals
     self: `/launches/${id}`,
     checklist: `/launches/${id}/checklist`,
     audit: `/launches/${id}/audit`,
-    ui: `${UI}/namespaces/default/workflows/${id}`,
+    ui: `${TEST_UI_URL}/namespaces/default/workflows/${id}`,
   });
 
   const again = await api.post('/launches', { ...plan, version: '2.0.1' });
   assert.equal(again.status, 200, again.body);
   assert.equal(again.json.created, false);
   assert.equal(again.json.runId, created.json.runId);
+  assert.equal(again.json.samePlan, false, 'a changed plan is reported as not applied');
+  const reversedKeys = Object.fromEntries(Object.entries(plan).reverse());
+  const same = await api.post('/launches', reversedKeys);
+  assert.equal(same.status, 200, same.body);
+  assert.equal(same.json.samePlan, true);
   assert.equal((await h.env.client.workflow.getHandle(id).describe()).runId, created.json.runId);
-  const count = await eventually(() => h.env.client.workflow.count(`WorkflowId = '${id}'`), (c) => c.count >= 1, 'visibility');
+  const count = await eventually(
+    () => h.env.client.workflow.count(`WorkflowId = '${id}'`),
+    (c) => c.count >= 1,
+    'visibility',
+  );
   assert.equal(count.count, 1);
 
   const status = await api.get(`/launches/${id}`);
@@ -140,15 +167,23 @@ test('start → 201 with Location; the same launch id again → 200 created:fals
   const markdown = await api.get(`/launches/${id}/checklist`, { accept: 'text/markdown' });
   assert.equal(markdown.headers['content-type'], 'text/markdown; charset=utf-8');
   assert.ok(markdown.body.startsWith('# Task List v2'), markdown.body.slice(0, 80));
-  const preferJson = await api.get(`/launches/${id}/checklist`, { accept: 'text/markdown;q=0.5, application/json' });
+  const preferJson = await api.get(`/launches/${id}/checklist`, {
+    accept: 'text/markdown;q=0.5, application/json',
+  });
   assert.equal(preferJson.json.items.length, 60);
 
   assert.equal((await api.post(`/launches/${id}/abort`, { by: 'sre-sam', reason: 'test done' })).status, 202);
-  await api.statusWhen(id, (s) => TERMINAL.includes(s.phase), 'the launch to end');
+  await api.statusWhen(id, isTerminal, 'the launch to end');
 });
 
 test('list and id inputs are validated before they reach a visibility query', async () => {
-  for (const url of ["/launches?service=x'%20OR%20'1'='1", '/launches?phase=DONE', '/launches?limit=501', '/launches?limit=0', '/launches?phse=TRAFFIC']) {
+  for (const url of [
+    "/launches?service=x'%20OR%20'1'='1",
+    '/launches?phase=DONE',
+    '/launches?limit=501',
+    '/launches?limit=0',
+    '/launches?phse=TRAFFIC',
+  ]) {
     const res = await api.get(url);
     assert.equal(res.status, 400, `${url}: ${res.body}`);
     assert.equal(res.json.error, 'invalid-request');
@@ -156,7 +191,11 @@ test('list and id inputs are validated before they reach a visibility query', as
   const badId = await api.get('/launches/Not_A%20Slug');
   assert.equal(badId.status, 400);
   assert.deepEqual(paths(badId), ['id']);
-  for (const url of ['/launches/no-such-launch', '/launches/no-such-launch/checklist', '/launches/no-such-launch/audit']) {
+  for (const url of [
+    '/launches/no-such-launch',
+    '/launches/no-such-launch/checklist',
+    '/launches/no-such-launch/audit',
+  ]) {
     const res = await api.get(url);
     assert.equal(res.status, 404, `${url}: ${res.body}`);
     assert.equal(res.json.error, 'not-found');
@@ -167,10 +206,17 @@ test('list and id inputs are validated before they reach a visibility query', as
 
 test('refused signals map to 409 / 403 / 400 and are audited; an operator abort ends the launch ABORTED', async () => {
   const id = 'api-refusals';
-  assert.equal((await api.post('/launches', fastPlan({ launchId: id, service: 'api-refusals' }))).status, 201);
+  assert.equal(
+    (await api.post('/launches', fastPlan({ launchId: id, service: 'api-refusals' }))).status,
+    201,
+  );
 
   // No metrics review is ever awaited during readiness.
-  const notAwaited = await api.post(`/launches/${id}/signals/metricsReview`, { by: 'alice', stage: 10, verdict: 'proceed' });
+  const notAwaited = await api.post(`/launches/${id}/signals/metricsReview`, {
+    by: 'alice',
+    stage: 10,
+    verdict: 'proceed',
+  });
   assert.equal(notAwaited.status, 409, notAwaited.body);
   assert.equal(notAwaited.json.accepted, false);
   const outsider = await api.post(`/launches/${id}/abort`, { by: 'mallory', reason: 'because' });
@@ -182,16 +228,22 @@ test('refused signals map to 409 / 403 / 400 and are audited; an operator abort 
   assert.equal(unknown.status, 404);
   assert.match(unknown.json.message, /goNoGo/);
 
-  const refused = (await auditOf(id)).filter((e) => e.outcome === 'refused');
+  const refused = (await api.auditOf(id)).filter((e) => e.outcome === 'refused');
   for (const reply of [notAwaited, outsider, malformed]) {
-    assert.ok(refused.some((e) => e.seq === reply.json.auditSeq), `audit entry ${reply.json.auditSeq} refused`);
+    assert.ok(
+      refused.some((e) => e.seq === reply.json.auditSeq),
+      `audit entry ${reply.json.auditSeq} refused`,
+    );
   }
-  assert.deepEqual(refused.map((e) => e.action), ['metricsReview', 'abort', 'goNoGo']);
+  assert.deepEqual(
+    refused.map((e) => e.action),
+    ['metricsReview', 'abort', 'goNoGo'],
+  );
 
   const abort = await api.post(`/launches/${id}/abort`, { by: 'sre-sam', reason: 'change of plan' });
   assert.equal(abort.status, 202, abort.body);
   assert.equal(abort.json.accepted, true);
-  const ended = await api.statusWhen(id, (s) => TERMINAL.includes(s.phase), 'the launch to end');
+  const ended = await api.statusWhen(id, isTerminal, 'the launch to end');
   assert.equal(ended.phase, 'ABORTED');
   assert.equal(ended.abort?.cause, 'operator-abort');
   await h.env.client.workflow.getHandle(id).result();
@@ -205,38 +257,76 @@ test('goNoGo accepted once awaited; the freeze gate answers 423 until cab-carol 
   const id = 'api-freeze-1';
   const service = 'api-freeze';
   assert.equal((await api.post('/launches', fastPlan({ launchId: id, service }))).status, 201);
-  await api.statusWhen(id, (s) => s.pendingApprovals.some((p) => p.signal === 'goNoGo'), 'goNoGo to be awaited');
+  await api.statusWhen(
+    id,
+    (s) => s.pendingApprovals.some((p) => p.signal === 'goNoGo'),
+    'goNoGo to be awaited',
+  );
   const intruder = await api.post(`/launches/${id}/signals/goNoGo`, { by: 'mallory', decision: 'go' });
   assert.equal(intruder.status, 403, intruder.body);
-  const go = await api.post(`/launches/${id}/signals/goNoGo`, { by: 'alice', decision: 'go', comment: 'ready' });
+  const go = await api.post(`/launches/${id}/signals/goNoGo`, {
+    by: 'alice',
+    decision: 'go',
+    comment: 'ready',
+  });
   assert.equal(go.status, 202, go.body);
   assert.equal(typeof go.json.auditSeq, 'number');
   await api.statusWhen(id, (s) => !['STARTING', 'READINESS'].includes(s.phase), 'lockdown to start');
 
   const change = { service, by: 'ci-bot', change: 'chg-42', reason: 'rotate a key' };
-  const locked = await eventually(() => api.post('/freeze/requests', change), (r) => r.status === 423, 'the freeze gate to refuse');
+  const locked = await eventually(
+    () => api.post('/freeze/requests', change),
+    (r) => r.status === 423,
+    'the freeze gate to refuse',
+  );
   assert.equal(locked.json.allowed, false);
-  assert.deepEqual(locked.json.launches.map((l: { launchId: string }) => l.launchId), [id]);
+  assert.deepEqual(
+    locked.json.launches.map((l: { launchId: string }) => l.launchId),
+    [id],
+  );
 
-  const override = await api.post(`/launches/${id}/signals/freezeOverride`, { by: 'cab-carol', reason: 'security fix', change: 'chg-42' });
+  const override = await api.post(`/launches/${id}/signals/freezeOverride`, {
+    by: 'cab-carol',
+    reason: 'security fix',
+    change: 'chg-42',
+  });
   assert.equal(override.status, 202, override.body);
   const allowed = await api.post('/freeze/requests', change);
   assert.equal(allowed.status, 200, allowed.body);
   assert.equal(allowed.json.allowed, true);
-  assert.equal((await api.post('/freeze/requests', change)).status, 423, 'an override allows the change once');
+  assert.equal(
+    (await api.post('/freeze/requests', change)).status,
+    423,
+    'an override allows the change once',
+  );
   assert.equal((await api.post('/freeze/requests', { service, change: 'x' })).status, 400);
 
   assert.equal((await api.post(`/launches/${id}/abort`, { by: 'sre-sam', reason: 'test done' })).status, 202);
-  await api.statusWhen(id, (s) => TERMINAL.includes(s.phase), 'the launch to end');
-  const lifted = await eventually(() => api.post('/freeze/requests', change), (r) => r.status === 200, 'the freeze to lift');
+  await api.statusWhen(id, isTerminal, 'the launch to end');
+  const lifted = await eventually(
+    () => api.post('/freeze/requests', change),
+    (r) => r.status === 200,
+    'the freeze to lift',
+  );
   assert.deepEqual(lifted.json, { allowed: true, launches: [] });
-  const audit = await auditOf(id);
-  assert.ok(audit.some((e) => e.action === 'configChangeRequest' && e.outcome === 'refused' && (e.detail as { change?: string })?.change === 'chg-42'));
+  const audit = await api.auditOf(id);
+  assert.ok(
+    audit.some(
+      (e) =>
+        e.action === 'configChangeRequest' &&
+        e.outcome === 'refused' &&
+        (e.detail as { change?: string })?.change === 'chg-42',
+    ),
+  );
 });
 
 test('a launch started outside the API with an invalid plan is described, not a 500', async () => {
   const id = 'api-cli-invalid';
-  const handle = await h.env.client.workflow.start('launch', { workflowId: id, taskQueue: h.taskQueue, args: [{ plan: { service: 'cli' } }] });
+  const handle = await h.env.client.workflow.start('launch', {
+    workflowId: id,
+    taskQueue: h.taskQueue,
+    args: [{ plan: { service: 'cli' } }],
+  });
   await assert.rejects(handle.result());
   const status = await api.get(`/launches/${id}`);
   assert.equal(status.status, 200, status.body);
