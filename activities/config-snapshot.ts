@@ -8,7 +8,13 @@ import { createHash } from 'node:crypto';
 export type ConfigSnapshot = {
   env: { sha256: string; keys: string[]; revealed: Record<string, string> };
   flags: { sha256: string; flags: Record<string, string>; error?: string };
-  lockfile: { sha256: string; lockfileVersion: number | null; packages: number; unpinned: string[]; error?: string };
+  lockfile: {
+    sha256: string;
+    lockfileVersion: number | null;
+    packages: number;
+    unpinned: string[];
+    error?: string;
+  };
 };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -20,8 +26,17 @@ export function parseEnvFile(text: string): Map<string, string> {
     if (!line || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
-    const key = line.slice(0, eq).replace(/^export\s+/, '').trim();
-    entries.set(key, line.slice(eq + 1).trim().replace(/^(['"])(.*)\1$/, '$2'));
+    const key = line
+      .slice(0, eq)
+      .replace(/^export\s+/, '')
+      .trim();
+    entries.set(
+      key,
+      line
+        .slice(eq + 1)
+        .trim()
+        .replace(/^(['"])(.*)\1$/, '$2'),
+    );
   }
   return entries;
 }
@@ -30,7 +45,9 @@ function flagFacts(text: string): ConfigSnapshot['flags'] {
   try {
     const parsed: unknown = JSON.parse(text);
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
-    const flags = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+    const flags = Object.fromEntries(
+      Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    );
     return { sha256: sha256(text), flags };
   } catch (err) {
     return { sha256: sha256(text), flags: {}, error: `flags are not valid JSON: ${(err as Error).message}` };
@@ -40,14 +57,31 @@ function flagFacts(text: string): ConfigSnapshot['flags'] {
 /** npm lockfile v2/v3: every installed package needs an exact version and an integrity hash. */
 function lockfileFacts(text: string): ConfigSnapshot['lockfile'] {
   try {
-    const lock = JSON.parse(text) as { lockfileVersion?: number; packages?: Record<string, Record<string, unknown>> };
+    const lock = JSON.parse(text) as {
+      lockfileVersion?: number;
+      packages?: Record<string, Record<string, unknown>>;
+    };
     const packages = Object.entries(lock.packages ?? {}).filter(([path]) => path !== '');
     const unpinned = packages
-      .filter(([, p]) => !p.link && !(typeof p.version === 'string' && /^\d+\.\d+\.\d+/.test(p.version) && p.integrity))
+      .filter(
+        ([, p]) =>
+          !p.link && !(typeof p.version === 'string' && /^\d+\.\d+\.\d+/.test(p.version) && p.integrity),
+      )
       .map(([path]) => path.replace(/^.*node_modules\//, ''));
-    return { sha256: sha256(text), lockfileVersion: lock.lockfileVersion ?? null, packages: packages.length, unpinned };
+    return {
+      sha256: sha256(text),
+      lockfileVersion: lock.lockfileVersion ?? null,
+      packages: packages.length,
+      unpinned,
+    };
   } catch (err) {
-    return { sha256: sha256(text), lockfileVersion: null, packages: 0, unpinned: [], error: `lockfile is not valid JSON: ${(err as Error).message}` };
+    return {
+      sha256: sha256(text),
+      lockfileVersion: null,
+      packages: 0,
+      unpinned: [],
+      error: `lockfile is not valid JSON: ${(err as Error).message}`,
+    };
   }
 }
 

@@ -8,7 +8,12 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Sample } from '../domain/analysis.js';
-import type { ActionItemInput, IntegrationRegistry, Notification, ProbeResult } from '../integrations/types.js';
+import type {
+  ActionItemInput,
+  IntegrationRegistry,
+  Notification,
+  ProbeResult,
+} from '../integrations/types.js';
 import { submitConfigChange } from '../api/freeze-gate.js';
 import type { AuditEntry } from '../domain/launch-state.js';
 import { auditQuery } from '../workflows/messages.js';
@@ -26,16 +31,23 @@ type ServiceEnv = { service: string; environment: string };
 export function createActivities({ integrations, temporal }: ActivityDeps) {
   return {
     /** Runs instant queries; one sample per name, inconclusive samples included, never thrown. */
-    async runMetricQueries(input: Named & { queries: { name: string; query: string }[] }): Promise<Record<string, Sample>> {
+    async runMetricQueries(
+      input: Named & { queries: { name: string; query: string }[] },
+    ): Promise<Record<string, Sample>> {
       const metrics = integrations.get('metrics', input.integration);
-      const entries = await Promise.all(input.queries.map(async (q) => [q.name, await metrics.query(q.query)] as const));
+      const entries = await Promise.all(
+        input.queries.map(async (q) => [q.name, await metrics.query(q.query)] as const),
+      );
       return Object.fromEntries(entries);
     },
 
     async checkGateDocs(input: Named & { service: string; gates: string[] }) {
       const docs = integrations.get('docs', input.integration);
       return Promise.all(
-        input.gates.map(async (gate) => (await docs.gateStatus(input.service, gate)) ?? { gate, status: 'missing', url: '' }),
+        input.gates.map(
+          async (gate) =>
+            (await docs.gateStatus(input.service, gate)) ?? { gate, status: 'missing', url: '' },
+        ),
       );
     },
 
@@ -52,7 +64,9 @@ export function createActivities({ integrations, temporal }: ActivityDeps) {
     },
 
     /** Sends to every channel; a failing channel fails the activity so it is retried. */
-    async notify(input: Named & { channels: string[]; message: Notification }): Promise<{ delivered: string[] }> {
+    async notify(
+      input: Named & { channels: string[]; message: Notification },
+    ): Promise<{ delivered: string[] }> {
       const notifier = integrations.get('notifier', input.integration);
       for (const channel of input.channels) await notifier.send(channel, input.message);
       return { delivered: input.channels };
@@ -63,7 +77,9 @@ export function createActivities({ integrations, temporal }: ActivityDeps) {
       return integrations.get('notifier', input.integration).channels();
     },
 
-    async snapshotConfig(input: Named & ServiceEnv & { revealKeysContaining: string[] }): Promise<ConfigSnapshot> {
+    async snapshotConfig(
+      input: Named & ServiceEnv & { revealKeysContaining: string[] },
+    ): Promise<ConfigSnapshot> {
       const source = integrations.get('config', input.integration);
       const [env, flags, lockfile] = await Promise.all([
         source.read(input.service, input.environment, 'env'),
@@ -80,7 +96,10 @@ export function createActivities({ integrations, temporal }: ActivityDeps) {
       const { deploymentId } = await deployer.deploy(target, input.version);
       const readBack = await deployer.currentVersion(target);
       if (readBack !== input.version)
-        throw ApplicationFailure.retryable(`deployed ${input.version} but ${input.slot} reports ${readBack}`, 'DeployMismatch');
+        throw ApplicationFailure.retryable(
+          `deployed ${input.version} but ${input.slot} reports ${readBack}`,
+          'DeployMismatch',
+        );
       return { deploymentId, version: readBack };
     },
 
@@ -95,17 +114,24 @@ export function createActivities({ integrations, temporal }: ActivityDeps) {
       await router.setCanaryPercent(target, input.percent);
       const readBack = await router.readCanaryPercent(target);
       if (readBack !== input.percent)
-        throw ApplicationFailure.retryable(`set canary to ${input.percent}% but router reports ${readBack}%`, 'TrafficMismatch');
+        throw ApplicationFailure.retryable(
+          `set canary to ${input.percent}% but router reports ${readBack}%`,
+          'TrafficMismatch',
+        );
       return { requested: input.percent, readBack };
     },
 
     /** `count` probes `spacingMs` apart, heartbeating; returns every result. */
-    async probeHealth(input: Named & ServiceEnv & { slot: 'canary' | 'stable'; count: number; spacingMs: number }) {
+    async probeHealth(
+      input: Named & ServiceEnv & { slot: 'canary' | 'stable'; count: number; spacingMs: number },
+    ) {
       const health = integrations.get('health', input.integration);
       const results: ProbeResult[] = [];
       for (let i = 0; i < input.count; i++) {
         if (i > 0) await new Promise((resolve) => setTimeout(resolve, input.spacingMs));
-        results.push(await health.probe({ service: input.service, environment: input.environment, slot: input.slot }));
+        results.push(
+          await health.probe({ service: input.service, environment: input.environment, slot: input.slot }),
+        );
         heartbeat({ probes: results.length });
       }
       return results;
@@ -141,16 +167,25 @@ export function createActivities({ integrations, temporal }: ActivityDeps) {
      * pipeline would, and returns the gate's answer. Lockdown expects a refusal.
      */
     async probeFreezeGate(input: { service: string; change: string; by: string }) {
-      if (!temporal) throw ApplicationFailure.nonRetryable('the worker has no Temporal client for the freeze gate');
-      const answer = await submitConfigChange(temporal, { service: input.service, by: input.by, change: input.change });
+      if (!temporal)
+        throw ApplicationFailure.nonRetryable('the worker has no Temporal client for the freeze gate');
+      const answer = await submitConfigChange(temporal, {
+        service: input.service,
+        by: input.by,
+        change: input.change,
+      });
       if (answer.launches.length === 0)
-        throw ApplicationFailure.retryable(`no launch of ${input.service} is registered with the freeze gate yet`, 'FreezeNotVisible');
+        throw ApplicationFailure.retryable(
+          `no launch of ${input.service} is registered with the freeze gate yet`,
+          'FreezeNotVisible',
+        );
       return answer;
     },
 
     /** The audit log of a launch, read through its query, to verify the trail as an auditor would. */
     async readAudit(input: { workflowId: string }): Promise<AuditEntry[]> {
-      if (!temporal) throw ApplicationFailure.nonRetryable('the worker has no Temporal client to read the audit log');
+      if (!temporal)
+        throw ApplicationFailure.nonRetryable('the worker has no Temporal client to read the audit log');
       return temporal.workflow.getHandle(input.workflowId).query(auditQuery);
     },
   };

@@ -24,22 +24,35 @@ export type ThresholdResult = {
 type Bounds = { min?: number | undefined; max?: number | undefined };
 
 /** Judges one sample against bounds. NaN, empty, non-scalar and errors are inconclusive. */
-export function judgeSample(bounds: Bounds, sample: Sample): { verdict: Verdict; value: number | null; reason?: string } {
-  if (sample.status !== 'ok') return { verdict: 'inconclusive', value: null, reason: `${sample.status}: ${sample.error}` };
+export function judgeSample(
+  bounds: Bounds,
+  sample: Sample,
+): { verdict: Verdict; value: number | null; reason?: string } {
+  if (sample.status !== 'ok')
+    return { verdict: 'inconclusive', value: null, reason: `${sample.status}: ${sample.error}` };
   const value = sample.value;
-  if (!Number.isFinite(value)) return { verdict: 'inconclusive', value: null, reason: `not a finite number: ${value}` };
-  if (bounds.min !== undefined && value < bounds.min) return { verdict: 'breach', value, reason: `${value} < min ${bounds.min}` };
-  if (bounds.max !== undefined && value > bounds.max) return { verdict: 'breach', value, reason: `${value} > max ${bounds.max}` };
+  if (!Number.isFinite(value))
+    return { verdict: 'inconclusive', value: null, reason: `not a finite number: ${value}` };
+  if (bounds.min !== undefined && value < bounds.min)
+    return { verdict: 'breach', value, reason: `${value} < min ${bounds.min}` };
+  if (bounds.max !== undefined && value > bounds.max)
+    return { verdict: 'breach', value, reason: `${value} > max ${bounds.max}` };
   return { verdict: 'pass', value };
 }
 
 export function evaluateThreshold(threshold: Threshold, sample: Sample | undefined): ThresholdResult {
-  const judged = judgeSample(threshold, sample ?? { status: 'error', value: null, error: 'no sample returned' });
+  const judged = judgeSample(
+    threshold,
+    sample ?? { status: 'error', value: null, error: 'no sample returned' },
+  );
   return { name: threshold.name, category: threshold.category, ...judged };
 }
 
 /** Evaluates every threshold against samples keyed by threshold name. */
-export function evaluateAbortThresholds(thresholds: Threshold[], samples: Record<string, Sample>): ThresholdResult[] {
+export function evaluateAbortThresholds(
+  thresholds: Threshold[],
+  samples: Record<string, Sample>,
+): ThresholdResult[] {
   return thresholds.map((t) => evaluateThreshold(t, samples[t.name]));
 }
 
@@ -65,7 +78,11 @@ export function newAnalysisState(): AnalysisState {
  * Folds one evaluation into the state and decides: abort as soon as one threshold has breached
  * `consecutiveBreaches` times in a row, or been inconclusive `consecutiveErrorLimit` times in a row.
  */
-export function recordEvaluation(state: AnalysisState, results: ThresholdResult[], limits: AnalysisLimits): AnalysisDecision {
+export function recordEvaluation(
+  state: AnalysisState,
+  results: ThresholdResult[],
+  limits: AnalysisLimits,
+): AnalysisDecision {
   state.evaluations += 1;
   let decision: AnalysisDecision = { action: 'continue' };
   for (const r of results) {
@@ -77,9 +94,19 @@ export function recordEvaluation(state: AnalysisState, results: ThresholdResult[
     run.inconclusive = r.verdict === 'inconclusive' ? run.inconclusive + 1 : 0;
     if (decision.action === 'abort') continue;
     if (run.breaches >= limits.consecutiveBreaches)
-      decision = { action: 'abort', cause: 'threshold-breach', threshold: r.name, detail: `${r.name}: ${r.reason} (${run.breaches} in a row)` };
+      decision = {
+        action: 'abort',
+        cause: 'threshold-breach',
+        threshold: r.name,
+        detail: `${r.name}: ${r.reason} (${run.breaches} in a row)`,
+      };
     else if (run.inconclusive >= limits.consecutiveErrorLimit)
-      decision = { action: 'abort', cause: 'inconclusive-limit', threshold: r.name, detail: `${r.name}: ${r.reason} (${run.inconclusive} inconclusive in a row)` };
+      decision = {
+        action: 'abort',
+        cause: 'inconclusive-limit',
+        threshold: r.name,
+        detail: `${r.name}: ${r.reason} (${run.inconclusive} inconclusive in a row)`,
+      };
   }
   return decision;
 }

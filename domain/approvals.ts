@@ -4,7 +4,15 @@
  * the tests all decide the same way.
  */
 import type { PendingApproval } from './launch-state.js';
-import { SIGNAL_SCHEMAS, describePayloadErrors, isSignalName, type SignalName, type SignalPayloads } from './messages.js';
+import {
+  SIGNAL_SCHEMAS,
+  authorizedSenders,
+  describePayloadErrors,
+  isSignalName,
+  type SignalName,
+  type SignalPayloads,
+} from './messages.js';
+import type { LaunchPlan } from './plan.js';
 
 export type ApprovalDecision<K extends SignalName = SignalName> =
   | { accepted: true; name: K; payload: SignalPayloads[K]; pending: PendingApproval | null }
@@ -20,27 +28,64 @@ export function claimedSender(raw: unknown): string {
 }
 
 export function parseSignalPayload(name: string, raw: unknown): ApprovalDecision {
-  if (!isSignalName(name)) return { accepted: false, name, by: claimedSender(raw), reason: `unknown signal "${name}"`, code: 'invalid' };
+  if (!isSignalName(name))
+    return {
+      accepted: false,
+      name,
+      by: claimedSender(raw),
+      reason: `unknown signal "${name}"`,
+      code: 'invalid',
+    };
   const parsed = SIGNAL_SCHEMAS[name].safeParse(raw);
   if (!parsed.success)
-    return { accepted: false, name, by: claimedSender(raw), reason: `malformed payload: ${describePayloadErrors(parsed.error)}`, code: 'invalid' };
+    return {
+      accepted: false,
+      name,
+      by: claimedSender(raw),
+      reason: `malformed payload: ${describePayloadErrors(parsed.error)}`,
+      code: 'invalid',
+    };
   return { accepted: true, name, payload: parsed.data, pending: null } as ApprovalDecision;
 }
 
 /**
  * For approvals a task waits for (goNoGo, metricsReview, onCallAck, postLaunchReview): accepted
- * only while one is pending (for the same stage) and from one of its approvers.
+ * only from someone the plan allows (checked first, so a stranger is always "forbidden"), while
+ * one is pending (for the same stage), and from one of that request's approvers.
  */
-export function decidePendingApproval(name: string, raw: unknown, pending: PendingApproval[]): ApprovalDecision {
+export function decidePendingApproval(
+  name: string,
+  raw: unknown,
+  pending: PendingApproval[],
+  plan?: LaunchPlan,
+): ApprovalDecision {
   const parsed = parseSignalPayload(name, raw);
   if (!parsed.accepted) return parsed;
   const payload = parsed.payload as { by: string; stage?: number };
+  if (plan && parsed.name !== 'onCallAck') {
+    const allowed = authorizedSenders(plan, parsed.name);
+    if (!allowed.includes(payload.by))
+      return {
+        accepted: false,
+        name,
+        by: payload.by,
+        reason: `${payload.by} may not send ${name}; allowed: ${allowed.join(', ')}`,
+        code: 'forbidden',
+      };
+  }
   const waiting = pending.filter((p) => p.signal === name);
-  if (waiting.length === 0) return { accepted: false, name, by: payload.by, reason: `no ${name} is awaited now`, code: 'conflict' };
+  if (waiting.length === 0)
+    return { accepted: false, name, by: payload.by, reason: `no ${name} is awaited now`, code: 'conflict' };
   const match = waiting.find((p) => p.stage === undefined || p.stage === payload.stage);
   if (!match) {
     const stages = waiting.map((p) => p.stage).join(', ');
-    return { accepted: false, name, by: payload.by, reason: `stage ${payload.stage} is not awaiting review (awaiting: ${stages})`, code: 'conflict' };
+    return {
+      accepted: false,
+      name,
+      by: payload.by,
+      reason: `stage ${payload.stage} is not awaiting review (awaiting: ${stages})`,
+      code: 'conflict',
+    };
   }
   if (match.approvers.length > 0 && !match.approvers.includes(payload.by))
     return {

@@ -28,14 +28,22 @@ export function applyItemUpdate(state: ChecklistState, update: ItemUpdate): void
   catalogItem(update.id); // unknown ids are a programming error, caught by tests
   const previous = state[update.id];
   // A verdict is final: a later "running" (e.g. after a retry) never unticks a passed item.
-  if (previous && (previous.status === 'passed' || previous.status === 'failed') && update.status === 'running') return;
+  if (
+    previous &&
+    (previous.status === 'passed' || previous.status === 'failed') &&
+    update.status === 'running'
+  )
+    return;
   state[update.id] = { ...update };
 }
 
 export type ChecklistEntry = CatalogItem & ItemState;
 
 export function checklistEntries(state: ChecklistState): ChecklistEntry[] {
-  return CATALOG.map((item) => ({ ...item, ...(state[item.id] ?? { id: item.id, status: 'pending' as const }) }));
+  return CATALOG.map((item) => ({
+    ...item,
+    ...(state[item.id] ?? { id: item.id, status: 'pending' as const }),
+  }));
 }
 
 export function checklistSummary(state: ChecklistState) {
@@ -66,7 +74,8 @@ export function renderChecklistMarkdown(state: ChecklistState): string {
     lines.push(`# ${task.title}`, '');
     for (const section of task.sections) {
       lines.push(`## ${section.title}`);
-      for (const [key, text] of section.items) lines.push(`- ${box(`${task.id}.${section.key}.${key}`)} ${text}`);
+      for (const [key, text] of section.items)
+        lines.push(`- ${box(`${task.id}.${section.key}.${key}`)} ${text}`);
       lines.push('');
     }
     lines.push('---', '');

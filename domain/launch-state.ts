@@ -3,7 +3,14 @@ import type { ThresholdResult } from './analysis.js';
 import type { TaskId } from './checklist-catalog.js';
 import type { SignalName } from './messages.js';
 
-export const ACTIVE_PHASES = ['READINESS', 'LOCKDOWN', 'ROLLBACK_DRILL', 'TRAFFIC', 'MONITORING', 'REVIEW'] as const;
+export const ACTIVE_PHASES = [
+  'READINESS',
+  'LOCKDOWN',
+  'ROLLBACK_DRILL',
+  'TRAFFIC',
+  'MONITORING',
+  'REVIEW',
+] as const;
 export const TERMINAL_PHASES = ['LIVE', 'ABORTED', 'ROLLED_BACK', 'FAILED'] as const;
 export type ActivePhase = (typeof ACTIVE_PHASES)[number];
 export type TerminalPhase = (typeof TERMINAL_PHASES)[number];
@@ -79,5 +86,12 @@ export type LaunchStatus = {
   abort: AbortInfo | null;
   /** Compensation steps run, in order, with their outcome. */
   compensations: { step: string; status: 'done' | 'failed'; attempts: number; detail?: string }[];
-  checklist: { total: number; pending: number; running: number; passed: number; failed: number; skipped: number };
+  checklist: {
+    total: number;
+    pending: number;
+    running: number;
+    passed: number;
+    failed: number;
+    skipped: number;
+  };
 };

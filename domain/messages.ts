@@ -9,16 +9,17 @@ const comment = z.string().max(2_000).optional();
 const text = (max: number) => z.string().trim().min(1).max(max);
 const httpsLink = z.url({ protocol: /^https?$/ }).max(2_000);
 
-export const goNoGoSchema = z
-  .object({ by: person, decision: z.enum(['go', 'no-go']), comment })
-  .strict();
+export const goNoGoSchema = z.object({ by: person, decision: z.enum(['go', 'no-go']), comment }).strict();
 export const metricsReviewSchema = z
-  .object({ by: person, stage: z.number().int().min(0).max(100), verdict: z.enum(['proceed', 'abort']), comment })
+  .object({
+    by: person,
+    stage: z.number().int().min(0).max(100),
+    verdict: z.enum(['proceed', 'abort']),
+    comment,
+  })
   .strict();
 export const abortSchema = z.object({ by: person, reason: text(2_000) }).strict();
-export const freezeOverrideSchema = z
-  .object({ by: person, reason: text(2_000), change: text(200) })
-  .strict();
+export const freezeOverrideSchema = z.object({ by: person, reason: text(2_000), change: text(200) }).strict();
 export const onCallAckSchema = z.object({ by: person }).strict();
 export const actionItemSchema = z
   .object({ title: text(200), owner: person, due: z.iso.date().optional() })

@@ -71,7 +71,10 @@ export type Threshold = z.infer<typeof thresholdSchema>;
 export const successMetricSchema = z
   .object({ name: slug, query, min: z.number().finite().optional(), max: z.number().finite().optional() })
   .strict()
-  .refine((m) => m.min !== undefined || m.max !== undefined, { message: 'give min, max or both', path: ['max'] });
+  .refine((m) => m.min !== undefined || m.max !== undefined, {
+    message: 'give min, max or both',
+    path: ['max'],
+  });
 export type SuccessMetric = z.infer<typeof successMetricSchema>;
 
 export const rampStageSchema = z
@@ -169,7 +172,10 @@ const launchPlanObject = z
       .object({
         gates: z.array(slug).min(1).default(['gate-1', 'gate-2', 'gate-3', 'gate-4']),
         ciPipeline: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/repo'),
-        ciBranch: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/).default('main'),
+        ciBranch: z
+          .string()
+          .regex(/^[A-Za-z0-9._/-]{1,100}$/)
+          .default('main'),
         capacityQuery: query,
         minCapacityHeadroom: z.number().min(0).max(1).default(0.3),
         requiredSecrets: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/)).min(1),
@@ -224,16 +230,20 @@ export const launchPlanSchema = launchPlanObject.superRefine(checkCrossFieldRule
 export type LaunchPlanInput = z.input<typeof launchPlanSchema>;
 
 function checkCrossFieldRules(p: LaunchPlan, ctx: z.RefinementCtx) {
-  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: 'custom', path, message });
 
   if (p.version === p.previousVersion) issue(['version'], 'must differ from previousVersion');
-  if (p.drill.badVersion === p.previousVersion) issue(['drill', 'badVersion'], 'must differ from previousVersion');
+  if (p.drill.badVersion === p.previousVersion)
+    issue(['drill', 'badVersion'], 'must differ from previousVersion');
 
   const stages = p.ramp;
   if (stages.length < 2) issue(['ramp'], 'needs at least two stages (0 and 100)');
-  if (stages[0] && stages[0].percent !== 0) issue(['ramp', 0, 'percent'], 'the ramp starts at 0 (dark launch)');
+  if (stages[0] && stages[0].percent !== 0)
+    issue(['ramp', 0, 'percent'], 'the ramp starts at 0 (dark launch)');
   for (const required of [0, 10, 50, 100])
-    if (!stages.some((s) => s.percent === required)) issue(['ramp'], `the ramp must include the task list's ${required}% stage`);
+    if (!stages.some((s) => s.percent === required))
+      issue(['ramp'], `the ramp must include the task list's ${required}% stage`);
   const last = stages[stages.length - 1];
   if (last && last.percent !== 100) issue(['ramp', stages.length - 1, 'percent'], 'the ramp ends at 100');
   stages.forEach((stage, i) => {
@@ -246,7 +256,10 @@ function checkCrossFieldRules(p: LaunchPlan, ctx: z.RefinementCtx) {
     const window = durationMs(stage.observationWindow);
     if (window < interval) issue(['ramp', i, 'observationWindow'], 'must be at least analysis.interval');
     if (window / interval > MAX_EVALUATIONS_PER_STAGE)
-      issue(['ramp', i, 'observationWindow'], `more than ${MAX_EVALUATIONS_PER_STAGE} evaluations; raise the interval`);
+      issue(
+        ['ramp', i, 'observationWindow'],
+        `more than ${MAX_EVALUATIONS_PER_STAGE} evaluations; raise the interval`,
+      );
   });
   if (durationMs(p.monitoring.window) < durationMs(p.monitoring.interval))
     issue(['monitoring', 'window'], 'must be at least monitoring.interval');
@@ -261,7 +274,8 @@ function checkCrossFieldRules(p: LaunchPlan, ctx: z.RefinementCtx) {
 
   const names = new Set<string>();
   p.analysis.thresholds.forEach((t, i) => {
-    if (names.has(t.name)) issue(['analysis', 'thresholds', i, 'name'], `duplicate threshold name "${t.name}"`);
+    if (names.has(t.name))
+      issue(['analysis', 'thresholds', i, 'name'], `duplicate threshold name "${t.name}"`);
     names.add(t.name);
   });
   for (const category of THRESHOLD_CATEGORIES) {
@@ -286,11 +300,16 @@ export type PlanCheck = { ok: true; plan: LaunchPlan } | { ok: false; errors: Pl
 
 export function checkPlan(input: unknown): PlanCheck {
   const parsed = launchPlanSchema.safeParse(input);
-  return parsed.success ? { ok: true, plan: parsed.data } : { ok: false, errors: planFieldErrors(parsed.error) };
+  return parsed.success
+    ? { ok: true, plan: parsed.data }
+    : { ok: false, errors: planFieldErrors(parsed.error) };
 }
 
 /** Fills `{{service}}`, `{{environment}}`, `{{version}}` into a query (values are validated slugs). */
-export function renderQuery(template: string, vars: { service: string; environment: string; version: string }) {
+export function renderQuery(
+  template: string,
+  vars: { service: string; environment: string; version: string },
+) {
   return template
     .replaceAll('{{service}}', vars.service)
     .replaceAll('{{environment}}', vars.environment)

@@ -50,7 +50,12 @@ export interface ConfigSource {
   read(service: string, environment: string, kind: ConfigKind): Promise<string>;
 }
 
-export type Notification = { title: string; text: string; launchId?: string; severity?: 'info' | 'warning' | 'critical' };
+export type Notification = {
+  title: string;
+  text: string;
+  launchId?: string;
+  severity?: 'info' | 'warning' | 'critical';
+};
 
 export interface Notifier {
   /** Channel names this notifier can deliver to (from server config). */
@@ -94,7 +99,9 @@ export interface Docs {
   /** Status of a gate's documentation for the service (e.g. gate-1 … gate-4). */
   gateStatus(service: string, gate: string): Promise<GateDocStatus | null>;
   /** Whether a link is under one of the configured documentation prefixes and answers 2xx. */
-  checkLink(url: string): Promise<{ allowed: boolean; reachable: boolean; statusCode: number | null; detail: string }>;
+  checkLink(
+    url: string,
+  ): Promise<{ allowed: boolean; reachable: boolean; statusCode: number | null; detail: string }>;
 }
 
 export interface Secrets {

@@ -11,7 +11,13 @@ import { PROJECT_ROOT } from './temporal-cli.js';
 
 export type DevServer = { address: string; uiUrl: string; process: ChildProcess; stop: () => Promise<void> };
 
-export async function startDevServer(opts: { cli: string; port?: number; uiPort?: number; dataDir?: string; log?: (line: string) => void }): Promise<DevServer> {
+export async function startDevServer(opts: {
+  cli: string;
+  port?: number;
+  uiPort?: number;
+  dataDir?: string;
+  log?: (line: string) => void;
+}): Promise<DevServer> {
   const port = opts.port ?? 7233;
   const uiPort = opts.uiPort ?? 8233;
   const dataDir = opts.dataDir ?? join(PROJECT_ROOT, '.data');
@@ -19,10 +25,20 @@ export async function startDevServer(opts: { cli: string; port?: number; uiPort?
   const logFile = join(dataDir, 'temporal.log');
   const out = openSync(logFile, 'a');
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1', '--port', String(port), '--ui-ip', '127.0.0.1', '--ui-port', String(uiPort),
-    '--db-filename', join(dataDir, 'temporal.db'),
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--ui-ip',
+    '127.0.0.1',
+    '--ui-port',
+    String(uiPort),
+    '--db-filename',
+    join(dataDir, 'temporal.db'),
+    '--log-level',
+    'warn',
     ...devServerSearchAttributeArgs(),
   ];
   const child = spawn(opts.cli, args, { stdio: ['ignore', out, out] });
@@ -40,7 +56,9 @@ export async function startDevServer(opts: { cli: string; port?: number; uiPort?
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGTERM');
-        throw new Error(`Temporal dev server did not answer on ${address} within 60s (${(err as Error).message}); see ${logFile}`);
+        throw new Error(
+          `Temporal dev server did not answer on ${address} within 60s (${(err as Error).message}); see ${logFile}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 
 const root = new URL('..', import.meta.url).pathname;
 const installed = `${root}node_modules/.package-lock.json`;
-const stale = !existsSync(installed) || statSync(`${root}package-lock.json`).mtimeMs > statSync(installed).mtimeMs;
+const stale =
+  !existsSync(installed) || statSync(`${root}package-lock.json`).mtimeMs > statSync(installed).mtimeMs;
 if (stale) {
   console.error('[deps] installing npm dependencies (npm ci)…');
   execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -16,7 +17,9 @@ for (const native of ['@temporalio/core-bridge', '@swc/core']) {
   try {
     require(native);
   } catch (err) {
-    console.error(`[deps] ${native} does not load (${err.message}). Run "npm rebuild ${native}" or reinstall with "npm ci".`);
+    console.error(
+      `[deps] ${native} does not load (${err.message}). Run "npm rebuild ${native}" or reinstall with "npm ci".`,
+    );
     process.exit(1);
   }
 }

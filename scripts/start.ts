@@ -37,14 +37,22 @@ async function main() {
     world.badVersions.add('3.0.0-bad');
     stops.push(() => world!.close());
     config = world.integrationsConfig();
-    log(`[sandbox] ${INTEGRATIONS_ENV} is not set: using the SANDBOX, a simulated outside world on ${world.url} (known-bad build: 3.0.0-bad)`);
+    log(
+      `[sandbox] ${INTEGRATIONS_ENV} is not set: using the SANDBOX, a simulated outside world on ${world.url} (known-bad build: 3.0.0-bad)`,
+    );
   }
   const registry = createIntegrationRegistry(config);
 
   const connection = await NativeConnection.connect(connectionOptions(settings));
   const clientConnection = await Connection.connect(connectionOptions(settings));
   const client = new Client({ connection: clientConnection, namespace: settings.namespace });
-  const worker = await createLaunchWorker({ connection, client, namespace: settings.namespace, taskQueue: settings.taskQueue, integrations: registry });
+  const worker = await createLaunchWorker({
+    connection,
+    client,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    integrations: registry,
+  });
   const workerRun = worker.run();
   stops.push(async () => {
     worker.shutdown();
@@ -60,7 +68,8 @@ async function main() {
     host: process.env.HOST ?? '127.0.0.1',
     port: Number(process.env.PORT ?? 8080),
     ...(uiUrl ? { temporalUiUrl: uiUrl } : {}),
-    integrationNames: (kind: string) => Object.keys((config as Record<string, Record<string, unknown> | undefined>)[kind] ?? {}),
+    integrationNames: (kind: string) =>
+      Object.keys((config as Record<string, Record<string, unknown> | undefined>)[kind] ?? {}),
   });
   stops.push(api.close);
 
@@ -68,8 +77,12 @@ async function main() {
   log('Launch Control is running.');
   log(`  REST API     ${api.url}   (try: curl ${api.url}/healthz)`);
   if (uiUrl) log(`  Temporal UI  ${uiUrl}/namespaces/${settings.namespace}/workflows`);
-  log(`  Temporal     ${settings.address}  namespace ${settings.namespace}  task queue ${settings.taskQueue}`);
-  log(`  Start a launch:  curl -s -XPOST ${api.url}/launches -H 'content-type: application/json' -d @examples/quickstart.json`);
+  log(
+    `  Temporal     ${settings.address}  namespace ${settings.namespace}  task queue ${settings.taskQueue}`,
+  );
+  log(
+    `  Start a launch:  curl -s -XPOST ${api.url}/launches -H 'content-type: application/json' -d @examples/quickstart.json`,
+  );
   log('  Ctrl-C stops everything.');
 }
 

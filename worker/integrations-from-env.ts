@@ -3,7 +3,9 @@ import { loadIntegrationsConfigFile, type IntegrationsConfig } from '../integrat
 
 export const INTEGRATIONS_ENV = 'LAUNCH_CONTROL_INTEGRATIONS';
 
-export async function integrationsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<IntegrationsConfig | null> {
+export async function integrationsConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<IntegrationsConfig | null> {
   const path = env[INTEGRATIONS_ENV];
   return path ? loadIntegrationsConfigFile(path) : null;
 }

@@ -21,7 +21,10 @@ if (!config) {
   process.exit(2);
 }
 const connection = await NativeConnection.connect(connectionOptions(settings));
-const client = new Client({ connection: await Connection.connect(connectionOptions(settings)), namespace: settings.namespace });
+const client = new Client({
+  connection: await Connection.connect(connectionOptions(settings)),
+  namespace: settings.namespace,
+});
 const worker = await createLaunchWorker({
   connection,
   client,
@@ -30,5 +33,7 @@ const worker = await createLaunchWorker({
   integrations: createIntegrationRegistry(config),
   ...(existsSync(BUNDLE) ? { workflowBundle: { codePath: BUNDLE } } : {}),
 });
-console.log(`[worker] polling ${settings.taskQueue} on ${settings.address} (namespace ${settings.namespace})`);
+console.log(
+  `[worker] polling ${settings.taskQueue} on ${settings.address} (namespace ${settings.namespace})`,
+);
 await worker.run();

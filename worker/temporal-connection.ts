@@ -14,7 +14,10 @@ export type TemporalSettings = {
   apiKey?: string;
 };
 
-export function temporalSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, fallbackAddress = '127.0.0.1:7233'): TemporalSettings {
+export function temporalSettingsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  fallbackAddress = '127.0.0.1:7233',
+): TemporalSettings {
   const settings: TemporalSettings = {
     address: env.TEMPORAL_ADDRESS || fallbackAddress,
     namespace: env.TEMPORAL_NAMESPACE || 'default',

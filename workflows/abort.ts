@@ -31,7 +31,10 @@ export function abortDetailsOf(err: unknown): AbortDetails {
       if (details?.cause) return details;
     }
     if (current instanceof ActivityFailure) {
-      return { cause: 'activity-failed', detail: `${current.activityType} failed: ${current.cause?.message ?? current.message}` };
+      return {
+        cause: 'activity-failed',
+        detail: `${current.activityType} failed: ${current.cause?.message ?? current.message}`,
+      };
     }
     if (!(current instanceof ChildWorkflowFailure) && !current.cause) break;
     current = current.cause;

@@ -8,7 +8,13 @@ const NON_RETRYABLE = ['UnknownIntegrationError'];
 /** Read-only checks (CI status, docs, secrets, backups): retried a few times, then the item fails. */
 export const CHECK_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
 };
 
 /** Metric queries during analysis: short, few retries; a failure counts as inconclusive, never as healthy. */
@@ -20,7 +26,13 @@ export const MEASUREMENT_OPTIONS: ActivityOptions = {
 /** Changes to the world (deploy, traffic): idempotent, so retried with backoff. */
 export const CHANGE_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 6, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '20s',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
 };
 
 /** Health probing over a window: heartbeats so a stuck probe is noticed quickly. */

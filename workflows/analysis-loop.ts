@@ -63,16 +63,30 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
   for (;;) {
     const slot = Math.floor((Date.now() - startedAt) / opts.intervalMs);
     if (Date.now() - startedAt >= opts.windowMs)
-      return { outcome: 'window-complete', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
+      return {
+        outcome: 'window-complete',
+        decision,
+        state,
+        lastResults,
+        slots,
+        startedAt,
+        endedAt: Date.now(),
+      };
     lastResults = await measureThresholds(opts.plan, opts.target, thresholds);
     slots.push(slot);
     evaluations += 1;
     decision = recordEvaluation(state, lastResults, opts.plan.analysis);
     await opts.onEvaluated?.(lastResults, decision);
-    if (decision.action === 'abort') return { outcome: 'abort', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
-    if (opts.stopWhen?.(lastResults, state)) return { outcome: 'stopped', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
+    if (decision.action === 'abort')
+      return { outcome: 'abort', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
+    if (opts.stopWhen?.(lastResults, state))
+      return { outcome: 'stopped', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
     const nextAt = startedAt + (slot + 1) * opts.intervalMs;
-    if (opts.maxEvaluations !== undefined && evaluations >= opts.maxEvaluations && nextAt - startedAt < opts.windowMs)
+    if (
+      opts.maxEvaluations !== undefined &&
+      evaluations >= opts.maxEvaluations &&
+      nextAt - startedAt < opts.windowMs
+    )
       return { outcome: 'stopped', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
     await sleep(Math.max(1, nextAt - Date.now()));
   }

@@ -49,16 +49,29 @@ export class Compensations {
       try {
         await undo.run();
         this.book.status.compensations.push({ step: undo.step, status: 'done', attempts: attempt });
-        this.book.record({ actor: 'launch-control', action: 'compensation', outcome: 'recorded', identity: 'system', via: 'workflow', detail: { step: undo.step, attempts: attempt, cause: cause.cause } });
+        this.book.record({
+          actor: 'launch-control',
+          action: 'compensation',
+          outcome: 'recorded',
+          identity: 'system',
+          via: 'workflow',
+          detail: { step: undo.step, attempts: attempt, cause: cause.cause },
+        });
         return;
       } catch (err) {
-        const detail = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+        const detail =
+          err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
         this.book.status.compensations.push({ step: undo.step, status: 'failed', attempts: attempt, detail });
         await undoActivities
           .notify({
             integration: this.plan.integrations.notifier,
             channels: this.plan.notifications.channels,
-            message: { title: `ROLLBACK STUCK: ${this.plan.service} ${this.plan.version}`, text: `"${undo.step}" failed (attempt ${attempt}): ${detail}. Retrying.`, launchId: this.launchId, severity: 'critical' },
+            message: {
+              title: `ROLLBACK STUCK: ${this.plan.service} ${this.plan.version}`,
+              text: `"${undo.step}" failed (attempt ${attempt}): ${detail}. Retrying.`,
+              launchId: this.launchId,
+              severity: 'critical',
+            },
           })
           .catch(() => undefined); // alerting is best effort; the undo itself is not
         await sleep(Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(attempt, 6)));

@@ -7,31 +7,77 @@ import { checks, probes } from './activity-options.js';
 import { measureThresholds } from './analysis-loop.js';
 import type { LaunchBook } from './launch-book.js';
 
-export async function completePhase5(plan: LaunchPlan, book: LaunchBook, locked: ConfigSnapshot): Promise<{ ok: boolean; reason: string }> {
+export async function completePhase5(
+  plan: LaunchPlan,
+  book: LaunchBook,
+  locked: ConfigSnapshot,
+): Promise<{ ok: boolean; reason: string }> {
   const set = (id: string, ok: boolean, evidence: Record<string, unknown>, reason: string) => {
-    book.checklist[id] = { id, status: ok ? 'passed' : 'failed', evidence, verifiedAt: new Date().toISOString(), verifiedBy: 'launch-control', ...(ok ? {} : { reason }) };
+    book.checklist[id] = {
+      id,
+      status: ok ? 'passed' : 'failed',
+      evidence,
+      verifiedAt: new Date().toISOString(),
+      verifiedBy: 'launch-control',
+      ...(ok ? {} : { reason }),
+    };
     return ok;
   };
   const taskItems = CATALOG.filter((i) => i.task !== 'completion').map((i) => i.id);
   const notPassed = taskItems.filter((id) => book.checklist[id]?.status !== 'passed');
-  const tasksOk = set('completion.all-tasks', notPassed.length === 0, { items: taskItems.length, notPassed }, `not passed: ${notPassed.join(', ')}`);
+  const tasksOk = set(
+    'completion.all-tasks',
+    notPassed.length === 0,
+    { items: taskItems.length, notPassed },
+    `not passed: ${notPassed.join(', ')}`,
+  );
   const verificationItems = CATALOG.filter((i) => i.section === 'verification').map((i) => i.id);
-  const verificationsOk = set('completion.all-verifications', allPassed(book.checklist, verificationItems), { items: verificationItems }, 'a verification item did not pass');
+  const verificationsOk = set(
+    'completion.all-verifications',
+    allPassed(book.checklist, verificationItems),
+    { items: verificationItems },
+    'a verification item did not pass',
+  );
 
   const target = { service: plan.service, environment: plan.environments.production, version: plan.version };
   const results = await measureThresholds(plan, target, plan.analysis.thresholds);
-  const [health] = await probes.probeHealth({ integration: plan.integrations.health, ...target, slot: 'stable', count: 1, spacingMs: 0 });
-  const now = await checks.snapshotConfig({ integration: plan.integrations.config, service: plan.service, environment: target.environment, revealKeysContaining: [] });
-  const drift = (['env', 'flags', 'lockfile'] as const).filter((kind) => now[kind].sha256 !== locked[kind].sha256);
+  const [health] = await probes.probeHealth({
+    integration: plan.integrations.health,
+    ...target,
+    slot: 'stable',
+    count: 1,
+    spacingMs: 0,
+  });
+  const now = await checks.snapshotConfig({
+    integration: plan.integrations.config,
+    service: plan.service,
+    environment: target.environment,
+    revealKeysContaining: [],
+  });
+  const drift = (['env', 'flags', 'lockfile'] as const).filter(
+    (kind) => now[kind].sha256 !== locked[kind].sha256,
+  );
   const breaches = results.filter((r) => r.verdict !== 'pass');
   const stableOk = set(
     'completion.production-stable',
     breaches.length === 0 && !!health?.ok && drift.length === 0,
     { results, health, configDrift: drift },
-    [breaches.length ? `thresholds: ${breaches.map((b) => `${b.name} ${b.verdict}`).join(', ')}` : '', health?.ok ? '' : 'health probe failed', drift.length ? `config drift: ${drift.join(', ')}` : '']
+    [
+      breaches.length ? `thresholds: ${breaches.map((b) => `${b.name} ${b.verdict}`).join(', ')}` : '',
+      health?.ok ? '' : 'health probe failed',
+      drift.length ? `config drift: ${drift.join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join('; '),
   );
   const ok = tasksOk && verificationsOk && stableOk;
-  return { ok, reason: ok ? '' : Object.values(book.checklist).filter((i) => i.status === 'failed').map((i) => `${i.id}: ${i.reason}`).join('; ') };
+  return {
+    ok,
+    reason: ok
+      ? ''
+      : Object.values(book.checklist)
+          .filter((i) => i.status === 'failed')
+          .map((i) => `${i.id}: ${i.reason}`)
+          .join('; '),
+  };
 }

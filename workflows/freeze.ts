@@ -26,21 +26,36 @@ export class FreezeDesk {
     private readonly record: Record,
   ) {
     setHandler(requestConfigChangeUpdate, (raw) => this.decideChange(raw), {
-      description: 'Freeze gate: may this production config change go ahead? JSON: {"by", "change", "reason"?}',
+      description:
+        'Freeze gate: may this production config change go ahead? JSON: {"by", "change", "reason"?}',
     });
   }
 
   activate() {
     this.active = true;
     upsertSearchAttributes([{ key: LAUNCH_FREEZE_ACTIVE, value: true }]);
-    this.record({ actor: 'launch-control', action: 'freeze-registered', outcome: 'recorded', identity: 'system', via: 'workflow', detail: { freezeWindow: this.plan.freezeWindow } });
+    this.record({
+      actor: 'launch-control',
+      action: 'freeze-registered',
+      outcome: 'recorded',
+      identity: 'system',
+      via: 'workflow',
+      detail: { freezeWindow: this.plan.freezeWindow },
+    });
   }
 
   lift(reason: string) {
     if (!this.active) return;
     this.active = false;
     upsertSearchAttributes([{ key: LAUNCH_FREEZE_ACTIVE, value: false }]);
-    this.record({ actor: 'launch-control', action: 'freeze-lifted', outcome: 'recorded', identity: 'system', via: 'workflow', reason });
+    this.record({
+      actor: 'launch-control',
+      action: 'freeze-lifted',
+      outcome: 'recorded',
+      identity: 'system',
+      via: 'workflow',
+      reason,
+    });
   }
 
   /** `freezeOverride`: an override approver allows one named change while the freeze holds. */
@@ -50,21 +65,45 @@ export class FreezeDesk {
       accepted: false,
       reason,
       code,
-      auditSeq: this.record({ actor: by, action: 'freezeOverride', outcome: 'refused', identity: 'claimed', via, reason }),
+      auditSeq: this.record({
+        actor: by,
+        action: 'freezeOverride',
+        outcome: 'refused',
+        identity: 'claimed',
+        via,
+        reason,
+      }),
     });
     if (!parsed.accepted) return refuse(parsed.by, parsed.reason, parsed.code);
     const payload = parsed.payload as { by: string; change: string; reason: string };
     const allowed = authorizedSenders(this.plan, 'freezeOverride');
-    if (!allowed.includes(payload.by)) return refuse(payload.by, `${payload.by} may not override the freeze; allowed: ${allowed.join(', ')}`, 'forbidden');
+    if (!allowed.includes(payload.by))
+      return refuse(
+        payload.by,
+        `${payload.by} may not override the freeze; allowed: ${allowed.join(', ')}`,
+        'forbidden',
+      );
     if (!this.active) return refuse(payload.by, 'no freeze is active', 'conflict');
     this.overrides.set(payload.change, payload.by);
-    const auditSeq = this.record({ actor: payload.by, action: 'freezeOverride', outcome: 'accepted', identity: 'claimed', via, detail: { change: payload.change, reason: payload.reason } });
+    const auditSeq = this.record({
+      actor: payload.by,
+      action: 'freezeOverride',
+      outcome: 'accepted',
+      identity: 'claimed',
+      via,
+      detail: { change: payload.change, reason: payload.reason },
+    });
     return { accepted: true, auditSeq };
   }
 
   private decideChange(raw: unknown): ConfigChangeAnswer {
     const parsed = configChangeRequestSchema.safeParse(raw);
-    const answer = (allowed: boolean, by: string, reason: string, detail?: { change: string }): ConfigChangeAnswer => ({
+    const answer = (
+      allowed: boolean,
+      by: string,
+      reason: string,
+      detail?: { change: string },
+    ): ConfigChangeAnswer => ({
       launchId: this.launchId,
       allowed,
       reason,
@@ -78,11 +117,18 @@ export class FreezeDesk {
         ...(detail ? { detail } : {}),
       }),
     });
-    if (!parsed.success) return answer(false, claimedSender(raw), `malformed request: ${describePayloadErrors(parsed.error)}`);
+    if (!parsed.success)
+      return answer(false, claimedSender(raw), `malformed request: ${describePayloadErrors(parsed.error)}`);
     const { by, change } = parsed.data;
     if (!this.active) return answer(true, by, 'no freeze is active', { change });
     const approver = this.overrides.get(change);
-    if (!approver) return answer(false, by, `config freeze until ${this.plan.freezeWindow.end}; needs a freezeOverride for "${change}"`, { change });
+    if (!approver)
+      return answer(
+        false,
+        by,
+        `config freeze until ${this.plan.freezeWindow.end}; needs a freezeOverride for "${change}"`,
+        { change },
+      );
     this.overrides.delete(change);
     return answer(true, by, `override by ${approver}`, { change });
   }

@@ -8,7 +8,13 @@ import { applyItemUpdate, checklistSummary, type ChecklistState } from '../domai
 import type { TaskId } from '../domain/checklist-catalog.js';
 import type { AuditEntry, AuditInput, LaunchStatus, PendingApproval, Phase } from '../domain/launch-state.js';
 import type { LaunchPlan } from '../domain/plan.js';
-import { auditQuery, checklistQuery, statusQuery, taskProgressSignal, type TaskProgress } from './messages.js';
+import {
+  auditQuery,
+  checklistQuery,
+  statusQuery,
+  taskProgressSignal,
+  type TaskProgress,
+} from './messages.js';
 import { LAUNCH_PHASE, LAUNCH_SERVICE, LAUNCH_TRAFFIC_PERCENT, LAUNCH_VERSION } from './search-attributes.js';
 
 export class LaunchBook {
@@ -41,11 +47,16 @@ export class LaunchBook {
       checklist: checklistSummary(this.checklist),
     };
     setHandler(statusQuery, () => ({ ...this.status, checklist: checklistSummary(this.checklist) }), {
-      description: 'Phase, task, traffic %, pending approvals (with the payload each expects), next timer, abort cause',
+      description:
+        'Phase, task, traffic %, pending approvals (with the payload each expects), next timer, abort cause',
     });
-    setHandler(checklistQuery, () => this.checklist, { description: 'All 60 Phase 5 items with status and evidence' });
+    setHandler(checklistQuery, () => this.checklist, {
+      description: 'All 60 Phase 5 items with status and evidence',
+    });
     setHandler(auditQuery, () => this.audit, { description: 'Who decided what, when, on what evidence' });
-    setHandler(taskProgressSignal, (progress) => this.applyProgress(progress), { description: 'Internal: progress reported by a task workflow' });
+    setHandler(taskProgressSignal, (progress) => this.applyProgress(progress), {
+      description: 'Internal: progress reported by a task workflow',
+    });
     upsertSearchAttributes([
       { key: LAUNCH_SERVICE, value: plan.service },
       { key: LAUNCH_VERSION, value: plan.version },
@@ -66,7 +77,14 @@ export class LaunchBook {
     this.status.phase = phase;
     this.status.task = task;
     upsertSearchAttributes([{ key: LAUNCH_PHASE, value: phase }]);
-    this.record({ actor: 'launch-control', action: 'phase', outcome: 'recorded', identity: 'system', via: 'workflow', detail: { phase, task } });
+    this.record({
+      actor: 'launch-control',
+      action: 'phase',
+      outcome: 'recorded',
+      identity: 'system',
+      via: 'workflow',
+      detail: { phase, task },
+    });
   }
 
   setTraffic(percent: number) {
@@ -83,7 +101,10 @@ export class LaunchBook {
   consumePending(approval: PendingApproval | null) {
     if (!approval) return;
     const list = this.pendingByTask.get(approval.task) ?? [];
-    this.pendingByTask.set(approval.task, list.filter((p) => p !== approval));
+    this.pendingByTask.set(
+      approval.task,
+      list.filter((p) => p !== approval),
+    );
     this.status.pendingApprovals = this.pendingApprovals();
   }
 

@@ -25,7 +25,13 @@ import { completePhase5 } from './completion.js';
 import { FreezeDesk } from './freeze.js';
 import { LaunchBook } from './launch-book.js';
 import { lockdown } from './lockdown.js';
-import { deliverApprovalSignal, publicSignals, SIGNAL_DESCRIPTIONS, submitSignalUpdate, type ApprovalOutcome } from './messages.js';
+import {
+  deliverApprovalSignal,
+  publicSignals,
+  SIGNAL_DESCRIPTIONS,
+  submitSignalUpdate,
+  type ApprovalOutcome,
+} from './messages.js';
 import { monitoring } from './monitoring.js';
 import { checkPlanInWorkflow } from './plan-check.js';
 import { readiness } from './readiness.js';
@@ -50,28 +56,78 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
 
   /** goNoGo, metricsReview, onCallAck, postLaunchReview: checked here, forwarded to the waiting task. */
   const handleApproval = (name: SignalName, raw: unknown, via: 'signal' | 'update'): ApprovalOutcome => {
-    const decision = decidePendingApproval(name, raw, book.pendingApprovals());
+    const decision = decidePendingApproval(name, raw, book.pendingApprovals(), plan);
     if (!decision.accepted)
-      return { accepted: false, reason: decision.reason, code: decision.code, auditSeq: book.record({ actor: decision.by, action: name, outcome: 'refused', identity: 'claimed', via, reason: decision.reason }) };
+      return {
+        accepted: false,
+        reason: decision.reason,
+        code: decision.code,
+        auditSeq: book.record({
+          actor: decision.by,
+          action: name,
+          outcome: 'refused',
+          identity: 'claimed',
+          via,
+          reason: decision.reason,
+        }),
+      };
     book.consumePending(decision.pending);
-    const auditSeq = book.record({ actor: (decision.payload as { by: string }).by, action: name, outcome: 'accepted', identity: 'claimed', via, task: decision.pending?.task, detail: { payload: decision.payload } });
+    const auditSeq = book.record({
+      actor: (decision.payload as { by: string }).by,
+      action: name,
+      outcome: 'accepted',
+      identity: 'claimed',
+      via,
+      task: decision.pending?.task,
+      detail: { payload: decision.payload },
+    });
     // If the task finished meanwhile nothing waits any more; the acceptance is audited either way.
-    void activeChild?.signal(deliverApprovalSignal, { name, payload: decision.payload }).catch(() => undefined);
+    void activeChild
+      ?.signal(deliverApprovalSignal, { name, payload: decision.payload })
+      .catch(() => undefined);
     return { accepted: true, auditSeq };
   };
 
   const handleAbort = (raw: unknown, via: 'signal' | 'update'): ApprovalOutcome => {
     const parsed = parseSignalPayload('abort', raw);
-    const refuse = (by: string, reason: string, code: RefusalCode): ApprovalOutcome => ({ accepted: false, reason, code, auditSeq: book.record({ actor: by, action: 'abort', outcome: 'refused', identity: 'claimed', via, reason }) });
+    const refuse = (by: string, reason: string, code: RefusalCode): ApprovalOutcome => ({
+      accepted: false,
+      reason,
+      code,
+      auditSeq: book.record({
+        actor: by,
+        action: 'abort',
+        outcome: 'refused',
+        identity: 'claimed',
+        via,
+        reason,
+      }),
+    });
     if (!parsed.accepted) return refuse(parsed.by, parsed.reason, parsed.code);
     const { by, reason } = parsed.payload as { by: string; reason: string };
     const allowed = authorizedSenders(plan, 'abort');
-    if (!allowed.includes(by)) return refuse(by, `${by} may not abort; allowed: ${allowed.join(', ')}`, 'forbidden');
-    if (abortRequest || !['STARTING', 'READINESS', 'LOCKDOWN', 'ROLLBACK_DRILL', 'TRAFFIC', 'MONITORING'].includes(book.status.phase))
+    if (!allowed.includes(by))
+      return refuse(by, `${by} may not abort; allowed: ${allowed.join(', ')}`, 'forbidden');
+    if (
+      abortRequest ||
+      !['STARTING', 'READINESS', 'LOCKDOWN', 'ROLLBACK_DRILL', 'TRAFFIC', 'MONITORING'].includes(
+        book.status.phase,
+      )
+    )
       return refuse(by, `nothing to abort in phase ${book.status.phase}`, 'conflict');
     abortRequest = { cause: 'operator-abort', detail: reason, by };
     activeScope?.cancel();
-    return { accepted: true, auditSeq: book.record({ actor: by, action: 'abort', outcome: 'accepted', identity: 'claimed', via, reason }) };
+    return {
+      accepted: true,
+      auditSeq: book.record({
+        actor: by,
+        action: 'abort',
+        outcome: 'accepted',
+        identity: 'claimed',
+        via,
+        reason,
+      }),
+    };
   };
 
   const dispatch = (name: string, raw: unknown, via: 'signal' | 'update'): ApprovalOutcome => {
@@ -80,30 +136,65 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       if (name === 'freezeOverride') return freeze.override(raw, via);
       if ((SIGNAL_NAMES as string[]).includes(name)) return handleApproval(name as SignalName, raw, via);
       const reason = `unknown signal "${name}"; known: ${SIGNAL_NAMES.join(', ')}`;
-      return { accepted: false, reason, code: 'invalid', auditSeq: book.record({ actor: '(unknown)', action: String(name).slice(0, 100), outcome: 'refused', identity: 'claimed', via, reason }) };
+      return {
+        accepted: false,
+        reason,
+        code: 'invalid',
+        auditSeq: book.record({
+          actor: '(unknown)',
+          action: String(name).slice(0, 100),
+          outcome: 'refused',
+          identity: 'claimed',
+          via,
+          reason,
+        }),
+      };
     } catch (err) {
       // A handler must never fail the workflow task: record and refuse.
       const reason = `could not process: ${err instanceof Error ? err.message : String(err)}`;
-      return { accepted: false, reason, code: 'invalid', auditSeq: book.record({ actor: '(unknown)', action: String(name).slice(0, 100), outcome: 'refused', identity: 'claimed', via, reason }) };
+      return {
+        accepted: false,
+        reason,
+        code: 'invalid',
+        auditSeq: book.record({
+          actor: '(unknown)',
+          action: String(name).slice(0, 100),
+          outcome: 'refused',
+          identity: 'claimed',
+          via,
+          reason,
+        }),
+      };
     }
   };
   for (const name of SIGNAL_NAMES) {
-    setHandler(publicSignals[name], (raw) => void dispatch(name, raw, 'signal'), { description: SIGNAL_DESCRIPTIONS[name] });
+    setHandler(publicSignals[name], (raw) => void dispatch(name, raw, 'signal'), {
+      description: SIGNAL_DESCRIPTIONS[name],
+    });
   }
   setDefaultSignalHandler((name) => void dispatch(name, undefined, 'signal'));
   setHandler(submitSignalUpdate, (req) => dispatch(String(req?.name), req?.payload, 'update'), {
-    description: 'Send a signal and learn whether it was accepted. JSON: {"name": "<signal>", "payload": {…}}',
+    description:
+      'Send a signal and learn whether it was accepted. JSON: {"name": "<signal>", "payload": {…}}',
   });
 
   /** Runs one task as a child workflow; an operator abort cancels it. */
-  async function runTask<T>(phase: Phase, task: TaskId, fn: (input: { plan: LaunchPlan; launchId: string }) => Promise<T>, name: string): Promise<T> {
+  async function runTask<T>(
+    phase: Phase,
+    task: TaskId,
+    fn: (input: { plan: LaunchPlan; launchId: string }) => Promise<T>,
+    name: string,
+  ): Promise<T> {
     if (abortRequest) throw new LaunchAborted();
     book.setPhase(phase, task);
     const scope = new CancellationScope();
     activeScope = scope;
     try {
       return await scope.run(async () => {
-        const child = await startChild(fn as unknown as Workflow, { workflowId: `${launchId}/${name}`, args: [{ plan, launchId }] });
+        const child = await startChild(fn as unknown as Workflow, {
+          workflowId: `${launchId}/${name}`,
+          args: [{ plan, launchId }],
+        });
         activeChild = child;
         book.status.activeTaskWorkflowId = child.workflowId;
         return (await child.result()) as T;
@@ -127,7 +218,12 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
     const prod = { service: plan.service, environment: plan.environments.production };
     undo.touchesProduction();
     undo.push(`redeploy ${plan.previousVersion} to the canary slot`, async () => {
-      await changes.deploy({ integration: plan.integrations.deployer, ...prod, slot: 'canary', version: plan.previousVersion });
+      await changes.deploy({
+        integration: plan.integrations.deployer,
+        ...prod,
+        slot: 'canary',
+        version: plan.previousVersion,
+      });
     });
     undo.push('send all traffic to stable', async () => {
       const split = await changes.setTraffic({ integration: plan.integrations.traffic, ...prod, percent: 0 });
@@ -139,19 +235,39 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
     // Promote: the new version becomes stable and takes the traffic back from the canary slot.
     if (abortRequest) throw new LaunchAborted();
     undo.push(`redeploy ${plan.previousVersion} to the stable slot`, async () => {
-      await changes.deploy({ integration: plan.integrations.deployer, ...prod, slot: 'stable', version: plan.previousVersion });
+      await changes.deploy({
+        integration: plan.integrations.deployer,
+        ...prod,
+        slot: 'stable',
+        version: plan.previousVersion,
+      });
     });
-    await changes.deploy({ integration: plan.integrations.deployer, ...prod, slot: 'stable', version: plan.version });
+    await changes.deploy({
+      integration: plan.integrations.deployer,
+      ...prod,
+      slot: 'stable',
+      version: plan.version,
+    });
     const split = await changes.setTraffic({ integration: plan.integrations.traffic, ...prod, percent: 0 });
     book.setTraffic(100 - split.readBack);
-    book.record({ actor: 'launch-control', action: 'promoted', outcome: 'recorded', identity: 'system', via: 'workflow', detail: { stable: plan.version } });
+    book.record({
+      actor: 'launch-control',
+      action: 'promoted',
+      outcome: 'recorded',
+      identity: 'system',
+      via: 'workflow',
+      detail: { stable: plan.version },
+    });
     promoted = true;
     undo.clear();
 
     await runTask('REVIEW', '5.6', postLaunchReview, 'review');
     const complete = await completePhase5(plan, book, locked.snapshot);
     freeze.lift('launch complete');
-    return finish(complete.ok ? 'LIVE' : 'FAILED', complete.ok ? null : { cause: 'check-failed', detail: complete.reason });
+    return finish(
+      complete.ok ? 'LIVE' : 'FAILED',
+      complete.ok ? null : { cause: 'check-failed', detail: complete.reason },
+    );
   } catch (err) {
     // A bug (TypeError…) is rethrown: the workflow task retries until the code is fixed.
     if (!(err instanceof LaunchAborted) && !(err instanceof TemporalFailure)) throw err;
@@ -161,14 +277,23 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       freeze.lift('launch stopped after promotion');
       return finish('FAILED', details);
     }
-    book.status.abort = { ...details, at: new Date().toISOString(), ...(book.status.task ? { task: book.status.task } : {}) };
+    book.status.abort = {
+      ...details,
+      at: new Date().toISOString(),
+      ...(book.status.task ? { task: book.status.task } : {}),
+    };
     book.setPhase('ROLLING_BACK');
     await CancellationScope.nonCancellable(() => undo.runAll(details));
     return finish(undo.productionTouched ? 'ROLLED_BACK' : 'ABORTED', details);
   }
 
   async function finish(phase: TerminalPhase, details: AbortDetails | null): Promise<LaunchResult> {
-    if (details) book.status.abort = { ...details, at: new Date().toISOString(), ...(book.status.task ? { task: book.status.task } : {}) };
+    if (details)
+      book.status.abort = {
+        ...details,
+        at: new Date().toISOString(),
+        ...(book.status.task ? { task: book.status.task } : {}),
+      };
     book.setPhase(phase, null);
     await CancellationScope.nonCancellable(() =>
       checks

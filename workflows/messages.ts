@@ -21,7 +21,8 @@ export const publicSignals = {
 } satisfies Record<SignalName, unknown>;
 
 export const SIGNAL_DESCRIPTIONS: Record<SignalName, string> = {
-  goNoGo: 'Go/no-go decision after the readiness review. JSON: {"by": "<approver>", "decision": "go" | "no-go", "comment": "…"}',
+  goNoGo:
+    'Go/no-go decision after the readiness review. JSON: {"by": "<approver>", "decision": "go" | "no-go", "comment": "…"}',
   metricsReview:
     'Metrics review at a traffic stage. JSON: {"by": "<approver>", "stage": 10, "verdict": "proceed" | "abort", "comment": "…"}',
   abort: 'Abort the launch and roll back. JSON: {"by": "<rollback authority or owner>", "reason": "…"}',
@@ -37,7 +38,9 @@ export type ApprovalOutcome =
   | { accepted: false; reason: string; code: RefusalCode; auditSeq: number };
 
 /** The API's way to send a signal and learn at once whether it was accepted (same checks, same audit). */
-export const submitSignalUpdate = defineUpdate<ApprovalOutcome, [{ name: string; payload: unknown }]>('submitSignal');
+export const submitSignalUpdate = defineUpdate<ApprovalOutcome, [{ name: string; payload: unknown }]>(
+  'submitSignal',
+);
 
 export type ConfigChangeAnswer = { launchId: string; allowed: boolean; reason: string; auditSeq: number };
 /** Freeze gate: may this production config change go ahead now? */
@@ -63,4 +66,5 @@ export type TaskProgress = {
 export const taskProgressSignal = defineSignal<[TaskProgress]>('taskProgress');
 
 /** Internal: the parent hands an approval it already checked and audited to the waiting task. */
-export const deliverApprovalSignal = defineSignal<[{ name: SignalName; payload: unknown }]>('deliverApproval');
+export const deliverApprovalSignal =
+  defineSignal<[{ name: SignalName; payload: unknown }]>('deliverApproval');

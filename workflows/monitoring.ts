@@ -41,8 +41,15 @@ export async function monitoring(input: MonitoringInput) {
 
   let carry = input.carry;
   if (!carry) {
-    await rt.pass(id('policy.window'), { window: plan.monitoring.window, interval: plan.monitoring.interval, evaluations: Math.ceil(windowMs / intervalMs) });
-    const shift = await checks.currentOnCall({ integration: plan.integrations.oncall, schedule: plan.monitoring.onCallSchedule });
+    await rt.pass(id('policy.window'), {
+      window: plan.monitoring.window,
+      interval: plan.monitoring.interval,
+      evaluations: Math.ceil(windowMs / intervalMs),
+    });
+    const shift = await checks.currentOnCall({
+      integration: plan.integrations.oncall,
+      schedule: plan.monitoring.onCallSchedule,
+    });
     if (!shift) {
       await rt.fail(id('policy.on-call'), `nobody is on call in schedule ${plan.monitoring.onCallSchedule}`);
       abortLaunch('check-failed', `no on-call person in schedule ${plan.monitoring.onCallSchedule}`);
@@ -50,9 +57,21 @@ export async function monitoring(input: MonitoringInput) {
     await checks.notify({
       integration: plan.integrations.notifier,
       channels: plan.notifications.channels,
-      message: { title: `Heightened monitoring: ${plan.service} ${plan.version}`, text: `${shift.person}, please confirm with onCallAck for ${plan.monitoring.window}.`, launchId: input.launchId },
+      message: {
+        title: `Heightened monitoring: ${plan.service} ${plan.version}`,
+        text: `${shift.person}, please confirm with onCallAck for ${plan.monitoring.window}.`,
+        launchId: input.launchId,
+      },
     });
-    carry = { startedAt: Date.now(), state: { evaluations: 0, runs: {}, totals: {} }, slotsSeen: 0, lastSlot: -1, onCall: { person: shift.person, requestedAt: Date.now() }, runs: 0, checklist: {} };
+    carry = {
+      startedAt: Date.now(),
+      state: { evaluations: 0, runs: {}, totals: {} },
+      slotsSeen: 0,
+      lastSlot: -1,
+      onCall: { person: shift.person, requestedAt: Date.now() },
+      runs: 0,
+      checklist: {},
+    };
   }
   const c = carry;
 
@@ -60,15 +79,25 @@ export async function monitoring(input: MonitoringInput) {
   let ackTimedOut = false;
   if (!c.onCall.ackBy) {
     const remaining = Math.max(1, c.onCall.requestedAt + durationMs(plan.approvals.timeout) - Date.now());
-    void rt.awaitApproval('onCallAck', { approvers: [c.onCall.person], timeout: `${remaining}ms` }).then(async (ack) => {
-      if (!ack) {
-        ackTimedOut = true;
-        return;
-      }
-      c.onCall.ackBy = ack.by;
-      c.onCall.ackAt = rt.now();
-      await rt.pass(id('policy.on-call'), { schedule: plan.monitoring.onCallSchedule, person: c.onCall.person, acknowledgedAt: c.onCall.ackAt }, ack.by);
-    });
+    void rt
+      .awaitApproval('onCallAck', { approvers: [c.onCall.person], timeout: `${remaining}ms` })
+      .then(async (ack) => {
+        if (!ack) {
+          ackTimedOut = true;
+          return;
+        }
+        c.onCall.ackBy = ack.by;
+        c.onCall.ackAt = rt.now();
+        await rt.pass(
+          id('policy.on-call'),
+          {
+            schedule: plan.monitoring.onCallSchedule,
+            person: c.onCall.person,
+            acknowledgedAt: c.onCall.ackAt,
+          },
+          ack.by,
+        );
+      });
   }
 
   const run = await runAnalysis({
@@ -91,23 +120,35 @@ export async function monitoring(input: MonitoringInput) {
 
   if (run.outcome === 'abort' && run.decision.action === 'abort') {
     await rt.fail(id('verification.stable'), run.decision.detail, { totals: run.state.totals });
-    abortLaunch(run.decision.cause === 'threshold-breach' ? 'monitoring-breach' : run.decision.cause, `during heightened monitoring: ${run.decision.detail}`);
+    abortLaunch(
+      run.decision.cause === 'threshold-breach' ? 'monitoring-breach' : run.decision.cause,
+      `during heightened monitoring: ${run.decision.detail}`,
+    );
   }
   if (ackTimedOut) {
-    await rt.fail(id('policy.on-call'), `${c.onCall.person} did not acknowledge within ${plan.approvals.timeout}`);
+    await rt.fail(
+      id('policy.on-call'),
+      `${c.onCall.person} did not acknowledge within ${plan.approvals.timeout}`,
+    );
     abortLaunch('approval-timeout', `on-call ${c.onCall.person} did not acknowledge heightened monitoring`);
   }
   if (run.outcome === 'stopped') {
     // Not done yet: carry the counters into a fresh run.
     await condition(allHandlersFinished);
-    return continueAsNew<typeof monitoring>({ ...input, carry: { ...c, runs: c.runs + 1, checklist: rt.checklist } });
+    return continueAsNew<typeof monitoring>({
+      ...input,
+      carry: { ...c, runs: c.runs + 1, checklist: rt.checklist },
+    });
   }
 
   if (!c.onCall.ackBy) {
     // The window ended before the acknowledgement: wait for it, with what is left of the timeout.
     await condition(() => ackTimedOut || !!c.onCall.ackBy);
     if (ackTimedOut) {
-      await rt.fail(id('policy.on-call'), `${c.onCall.person} did not acknowledge within ${plan.approvals.timeout}`);
+      await rt.fail(
+        id('policy.on-call'),
+        `${c.onCall.person} did not acknowledge within ${plan.approvals.timeout}`,
+      );
       abortLaunch('approval-timeout', `on-call ${c.onCall.person} did not acknowledge heightened monitoring`);
     }
   }
@@ -119,16 +160,38 @@ export async function monitoring(input: MonitoringInput) {
     await rt.verdict(
       id(`execution.${key}`),
       c.slotsSeen >= expectedSlots,
-      { thresholds: names.map((n) => ({ name: n, ...c.state.totals[n] })), intervals: expectedSlots, evaluated: c.slotsSeen, runs: c.runs + 1 },
+      {
+        thresholds: names.map((n) => ({ name: n, ...c.state.totals[n] })),
+        intervals: expectedSlots,
+        evaluated: c.slotsSeen,
+        runs: c.runs + 1,
+      },
       `${expectedSlots - c.slotsSeen} of ${expectedSlots} intervals were not evaluated`,
     );
   }
-  const incidents = await checks.unresolvedIncidents({ integration: plan.integrations.incidents, service: plan.service });
-  await rt.verdict(id('verification.no-incidents'), incidents.length === 0, { incidents }, `${incidents.length} unresolved incident(s): ${incidents.map((i) => i.title).join('; ')}`);
+  const incidents = await checks.unresolvedIncidents({
+    integration: plan.integrations.incidents,
+    service: plan.service,
+  });
+  await rt.verdict(
+    id('verification.no-incidents'),
+    incidents.length === 0,
+    { incidents },
+    `${incidents.length} unresolved incident(s): ${incidents.map((i) => i.title).join('; ')}`,
+  );
   const allNames = plan.analysis.thresholds.map((t) => t.name);
-  await rt.verdict(id('verification.stable'), endedClean(c.state, allNames), { evaluations: c.state.evaluations, totals: c.state.totals }, 'a threshold ended the window in breach');
+  await rt.verdict(
+    id('verification.stable'),
+    endedClean(c.state, allNames),
+    { evaluations: c.state.evaluations, totals: c.state.totals },
+    'a threshold ended the window in breach',
+  );
 
   const failed = Object.values(rt.checklist).filter((i) => i.status === 'failed');
-  if (failed.length > 0) abortLaunch('check-failed', `monitoring verification failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`);
+  if (failed.length > 0)
+    abortLaunch(
+      'check-failed',
+      `monitoring verification failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
+    );
   return { evaluations: c.state.evaluations, runs: c.runs + 1 };
 }

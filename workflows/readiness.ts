@@ -40,11 +40,24 @@ export async function readiness(input: TaskInput): Promise<{ decidedBy: string }
   );
 
   // System checks.
-  const gates = await checks.checkGateDocs({ integration: plan.integrations.docs, service, gates: plan.readiness.gates });
+  const gates = await checks.checkGateDocs({
+    integration: plan.integrations.docs,
+    service,
+    gates: plan.readiness.gates,
+  });
   const openGates = gates.filter((g) => g.status !== 'passed');
-  await rt.verdict(id('system.gate-docs'), openGates.length === 0, { gates }, `not passed: ${openGates.map((g) => `${g.gate} (${g.status})`).join(', ')}`);
+  await rt.verdict(
+    id('system.gate-docs'),
+    openGates.length === 0,
+    { gates },
+    `not passed: ${openGates.map((g) => `${g.gate} (${g.status})`).join(', ')}`,
+  );
 
-  const run = await checks.latestCiRun({ integration: plan.integrations.ci, pipeline: plan.readiness.ciPipeline, branch: plan.readiness.ciBranch });
+  const run = await checks.latestCiRun({
+    integration: plan.integrations.ci,
+    pipeline: plan.readiness.ciPipeline,
+    branch: plan.readiness.ciBranch,
+  });
   await rt.verdict(
     id('system.ci-green'),
     run?.conclusion === 'success',
@@ -61,45 +74,78 @@ export async function readiness(input: TaskInput): Promise<{ decidedBy: string }
     id('system.capacity'),
     headroom?.status === 'ok' && headroom.value >= plan.readiness.minCapacityHeadroom,
     { sample: headroom, minimum: plan.readiness.minCapacityHeadroom },
-    headroom?.status === 'ok' ? `headroom ${headroom.value} below ${plan.readiness.minCapacityHeadroom}` : `capacity inconclusive: ${headroom?.status}`,
+    headroom?.status === 'ok'
+      ? `headroom ${headroom.value} below ${plan.readiness.minCapacityHeadroom}`
+      : `capacity inconclusive: ${headroom?.status}`,
   );
 
-  const present = await checks.listSecretNames({ integration: plan.integrations.secrets, service, environment: production });
+  const present = await checks.listSecretNames({
+    integration: plan.integrations.secrets,
+    service,
+    environment: production,
+  });
   const missing = plan.readiness.requiredSecrets.filter((name) => !present.includes(name));
-  await rt.verdict(id('system.secrets'), missing.length === 0, { required: plan.readiness.requiredSecrets, missing }, `missing secrets: ${missing.join(', ')}`);
+  await rt.verdict(
+    id('system.secrets'),
+    missing.length === 0,
+    { required: plan.readiness.requiredSecrets, missing },
+    `missing secrets: ${missing.join(', ')}`,
+  );
 
-  const backup = await checks.backupStatus({ integration: plan.integrations.backups, service, environment: production });
+  const backup = await checks.backupStatus({
+    integration: plan.integrations.backups,
+    service,
+    environment: production,
+  });
   const backupAge = backup.lastBackupAt ? now - Date.parse(backup.lastBackupAt) : Number.POSITIVE_INFINITY;
   await rt.verdict(
     id('system.backups'),
     backupAge <= durationMs(plan.readiness.maxBackupAge) && backup.lastRestoreTestPassed === true,
     { ...backup, maxAge: plan.readiness.maxBackupAge },
-    backup.lastRestoreTestPassed !== true ? 'the last restore test did not pass' : 'the last backup is older than allowed',
+    backup.lastRestoreTestPassed !== true
+      ? 'the last restore test did not pass'
+      : 'the last backup is older than allowed',
   );
 
   // The review: every check passed, and the approvers were told what they decide on.
   const failed = Object.values(rt.checklist).filter((item) => item.status === 'failed');
   if (failed.length > 0) {
-    await rt.fail(id('verification.review-conducted'), 'readiness checks failed', { failed: failed.map((f) => f.id) });
+    await rt.fail(id('verification.review-conducted'), 'readiness checks failed', {
+      failed: failed.map((f) => f.id),
+    });
     await rt.item(id('verification.go-no-go'), 'skipped', { reason: 'readiness checks failed' });
-    abortLaunch('check-failed', `readiness checks failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`);
+    abortLaunch(
+      'check-failed',
+      `readiness checks failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
+    );
   }
   const summary = `Readiness of ${service} ${plan.version}: ${Object.keys(rt.checklist).length} checks passed. Go/no-go needed from ${plan.approvals.goNoGo.join(', ')}.`;
   await checks.notify({
     integration: plan.integrations.notifier,
     channels: plan.notifications.channels,
-    message: { title: `Go/no-go needed: ${service} ${plan.version}`, text: summary, launchId: input.launchId },
+    message: {
+      title: `Go/no-go needed: ${service} ${plan.version}`,
+      text: summary,
+      launchId: input.launchId,
+    },
   });
   await rt.pass(id('verification.review-conducted'), { summary, notified: plan.notifications.channels });
 
-  const decision = await rt.awaitApproval('goNoGo', { approvers: plan.approvals.goNoGo, timeout: plan.approvals.timeout });
+  const decision = await rt.awaitApproval('goNoGo', {
+    approvers: plan.approvals.goNoGo,
+    timeout: plan.approvals.timeout,
+  });
   if (!decision) {
     await rt.fail(id('verification.go-no-go'), `no decision within ${plan.approvals.timeout}`);
     abortLaunch('approval-timeout', `no go/no-go decision within ${plan.approvals.timeout}`);
   }
   if (decision.decision !== 'go') {
     await rt.fail(id('verification.go-no-go'), `no-go from ${decision.by}`, { decision });
-    abortLaunch('no-go', `${decision.by} decided no-go${decision.comment ? `: ${decision.comment}` : ''}`, decision.by);
+    abortLaunch(
+      'no-go',
+      `${decision.by} decided no-go${decision.comment ? `: ${decision.comment}` : ''}`,
+      decision.by,
+    );
   }
   await rt.pass(id('verification.go-no-go'), { decision }, decision.by);
   return { decidedBy: decision.by };

@@ -22,39 +22,101 @@ export async function postLaunchReview(input: TaskInput) {
   await checks.notify({
     integration: plan.integrations.notifier,
     channels: plan.notifications.channels,
-    message: { title: `Post-launch review due: ${plan.service} ${plan.version}`, text: `${plan.owners.review}, send postLaunchReview.`, launchId: input.launchId },
+    message: {
+      title: `Post-launch review due: ${plan.service} ${plan.version}`,
+      text: `${plan.owners.review}, send postLaunchReview.`,
+      launchId: input.launchId,
+    },
   });
   for (;;) {
     const left = deadline - Date.now();
-    const review = left > 0 ? await rt.awaitApproval('postLaunchReview', { approvers: [plan.owners.review], timeout: `${left}ms` }) : null;
+    const review =
+      left > 0
+        ? await rt.awaitApproval('postLaunchReview', {
+            approvers: [plan.owners.review],
+            timeout: `${left}ms`,
+          })
+        : null;
     if (!review) {
       await rt.fail(id('review.conducted'), `no complete review within ${plan.review.timeout}`);
-      throw ApplicationFailure.create({ type: REVIEW_INCOMPLETE_TYPE, nonRetryable: true, message: `post-launch review not completed within ${plan.review.timeout}` });
+      throw ApplicationFailure.create({
+        type: REVIEW_INCOMPLETE_TYPE,
+        nonRetryable: true,
+        message: `post-launch review not completed within ${plan.review.timeout}`,
+      });
     }
-    if (await recordReview(rt, plan.integrations.docs, plan.integrations.tracker, plan.review.trackerProject, input.launchId, review)) {
+    if (
+      await recordReview(
+        rt,
+        plan.integrations.docs,
+        plan.integrations.tracker,
+        plan.review.trackerProject,
+        input.launchId,
+        review,
+      )
+    ) {
       return { reviewedBy: review.by };
     }
   }
 }
 
 /** Verifies and records one review; true when every item passed. */
-async function recordReview(rt: TaskRuntime, docs: string, tracker: string, project: string, launchId: string, review: PostLaunchReview) {
+async function recordReview(
+  rt: TaskRuntime,
+  docs: string,
+  tracker: string,
+  project: string,
+  launchId: string,
+  review: PostLaunchReview,
+) {
   await rt.pass(id('review.conducted'), { by: review.by }, review.by);
-  await rt.pass(id('review.issues'), { issues: review.issues, note: review.issues.length === 0 ? 'no issues reported' : undefined }, review.by);
+  await rt.pass(
+    id('review.issues'),
+    { issues: review.issues, note: review.issues.length === 0 ? 'no issues reported' : undefined },
+    review.by,
+  );
   await rt.pass(id('review.improvements'), { improvements: review.improvements }, review.by);
-  const links = await checks.checkDocLinks({ integration: docs, urls: [review.runbooksUrl, review.architectureDocsUrl] });
-  for (const [key, link] of [['documentation.runbooks', links[0]], ['documentation.architecture-docs', links[1]]] as const) {
+  const links = await checks.checkDocLinks({
+    integration: docs,
+    urls: [review.runbooksUrl, review.architectureDocsUrl],
+  });
+  for (const [key, link] of [
+    ['documentation.runbooks', links[0]],
+    ['documentation.architecture-docs', links[1]],
+  ] as const) {
     const ok = !!link && link.allowed && link.reachable;
-    await rt.verdict(id(key), ok, { ...link }, !link?.allowed ? 'the link is not under the configured documentation' : `not reachable: ${link?.detail}`);
+    await rt.verdict(
+      id(key),
+      ok,
+      { ...link },
+      !link?.allowed
+        ? 'the link is not under the configured documentation'
+        : `not reachable: ${link?.detail}`,
+    );
   }
   await rt.pass(id('documentation.lessons'), { lessons: review.lessons }, review.by);
   const filed = await checks.fileActionItems({
     integration: tracker,
     project,
-    items: review.actionItems.map((a) => ({ launchId, title: a.title, owner: a.owner, ...(a.due ? { due: a.due } : {}) })),
+    items: review.actionItems.map((a) => ({
+      launchId,
+      title: a.title,
+      owner: a.owner,
+      ...(a.due ? { due: a.due } : {}),
+    })),
   });
-  await rt.verdict(id('verification.action-items-tracked'), filed.length === review.actionItems.length && filed.every((f) => !!f.url), { filed }, 'some action items were not filed');
+  await rt.verdict(
+    id('verification.action-items-tracked'),
+    filed.length === review.actionItems.length && filed.every((f) => !!f.url),
+    { filed },
+    'some action items were not filed',
+  );
   const unassigned = review.actionItems.filter((a, i) => filed[i]?.assignee !== a.owner);
-  await rt.verdict(id('verification.ownership'), unassigned.length === 0, { owners: review.actionItems.map((a) => ({ title: a.title, owner: a.owner })) }, `not assigned to their owner: ${unassigned.map((a) => a.title).join(', ')}`);
+  await rt.verdict(
+    id('verification.ownership'),
+    unassigned.length === 0,
+    { owners: review.actionItems.map((a) => ({ title: a.title, owner: a.owner })) },
+    `not assigned to their owner: ${unassigned.map((a) => a.title).join(', ')}`,
+  );
   return Object.values(rt.checklist).every((i) => i.status === 'passed');
 }

@@ -17,7 +17,12 @@ const id = (key: string) => `5.4.${key}`;
 export async function rollbackDrill(input: TaskInput) {
   const plan = checkPlanInWorkflow(input.plan);
   const rt = new TaskRuntime('5.4', plan, input.launchId);
-  const staging = { integration: plan.integrations.deployer, service: plan.service, environment: plan.environments.staging, slot: 'stable' as const };
+  const staging = {
+    integration: plan.integrations.deployer,
+    service: plan.service,
+    environment: plan.environments.staging,
+    slot: 'stable' as const,
+  };
   const intervalMs = durationMs(plan.analysis.interval);
 
   await rt.pass(id('design.triggers'), {
@@ -30,15 +35,29 @@ export async function rollbackDrill(input: TaskInput) {
   await checks.notify({
     integration: plan.integrations.notifier,
     channels: plan.notifications.channels,
-    message: { title: `Rollback steps for ${plan.service} ${plan.version}`, text: steps.map((s, i) => `${i + 1}. ${s}`).join('\n'), launchId: input.launchId },
+    message: {
+      title: `Rollback steps for ${plan.service} ${plan.version}`,
+      text: steps.map((s, i) => `${i + 1}. ${s}`).join('\n'),
+      launchId: input.launchId,
+    },
   });
   await rt.pass(id('design.steps'), { steps, sentTo: plan.notifications.channels });
   const known = await checks.notifierChannels({ integration: plan.integrations.notifier });
   const unknown = plan.notifications.channels.filter((c) => !known.includes(c));
-  await rt.verdict(id('design.communication'), unknown.length === 0, { channels: plan.notifications.channels, configured: known }, `channels not configured: ${unknown.join(', ')}`);
-  if (unknown.length > 0) abortLaunch('check-failed', `notification channels not configured: ${unknown.join(', ')}`);
+  await rt.verdict(
+    id('design.communication'),
+    unknown.length === 0,
+    { channels: plan.notifications.channels, configured: known },
+    `channels not configured: ${unknown.join(', ')}`,
+  );
+  if (unknown.length > 0)
+    abortLaunch('check-failed', `notification channels not configured: ${unknown.join(', ')}`);
 
-  const integrityBefore = await checks.probeIntegrity({ integration: plan.integrations.integrity, service: plan.service, environment: staging.environment });
+  const integrityBefore = await checks.probeIntegrity({
+    integration: plan.integrations.integrity,
+    service: plan.service,
+    environment: staging.environment,
+  });
   let badDeployed = false;
   try {
     const deployedAt = Date.now();
@@ -46,7 +65,11 @@ export async function rollbackDrill(input: TaskInput) {
     badDeployed = true;
     await rt.pass(id('execution.bad-version-deployed'), { ...deployed, environment: staging.environment });
 
-    const target = { service: plan.service, environment: staging.environment, version: plan.drill.badVersion };
+    const target = {
+      service: plan.service,
+      environment: staging.environment,
+      version: plan.drill.badVersion,
+    };
     const detection = await runAnalysis({
       plan,
       target,
@@ -54,9 +77,20 @@ export async function rollbackDrill(input: TaskInput) {
       intervalMs,
       onEvaluated: (results) => rt.progress({ lastAnalysis: { at: rt.now(), results } }),
     });
-    if (detection.outcome !== 'abort' || detection.decision.action !== 'abort' || detection.decision.cause !== 'threshold-breach') {
-      const why = detection.decision.action === 'abort' ? detection.decision.detail : 'no breach within the detection timeout';
-      await rt.fail(id('execution.rollback-triggered'), `the analysis did not detect the bad version: ${why}`, { evaluations: detection.state.evaluations });
+    if (
+      detection.outcome !== 'abort' ||
+      detection.decision.action !== 'abort' ||
+      detection.decision.cause !== 'threshold-breach'
+    ) {
+      const why =
+        detection.decision.action === 'abort'
+          ? detection.decision.detail
+          : 'no breach within the detection timeout';
+      await rt.fail(
+        id('execution.rollback-triggered'),
+        `the analysis did not detect the bad version: ${why}`,
+        { evaluations: detection.state.evaluations },
+      );
       abortLaunch('check-failed', `rollback drill: bad version not detected (${why})`);
     }
     const detectedAt = Date.now();
@@ -85,23 +119,58 @@ export async function rollbackDrill(input: TaskInput) {
     await rt.verdict(
       id('execution.recovery-observed'),
       recovered,
-      { recoveryMs: recovery.endedAt - rolledBackAt, healthyEvaluations: healthyInARow, lastResults: recovery.lastResults },
-      recovery.outcome === 'abort' ? `still failing after rollback: ${recovery.decision.action === 'abort' ? recovery.decision.detail : ''}` : 'no recovery within the timeout',
+      {
+        recoveryMs: recovery.endedAt - rolledBackAt,
+        healthyEvaluations: healthyInARow,
+        lastResults: recovery.lastResults,
+      },
+      recovery.outcome === 'abort'
+        ? `still failing after rollback: ${recovery.decision.action === 'abort' ? recovery.decision.detail : ''}`
+        : 'no recovery within the timeout',
     );
 
     const version = await checks.currentVersion(staging);
-    const [health] = await probes.probeHealth({ integration: plan.integrations.health, service: plan.service, environment: staging.environment, slot: 'stable', count: 1, spacingMs: 0 });
-    await rt.verdict(id('verification.rollback-successful'), version === plan.previousVersion && !!health?.ok, { version, health }, `staging runs ${version}, health ${health?.detail}`);
+    const [health] = await probes.probeHealth({
+      integration: plan.integrations.health,
+      service: plan.service,
+      environment: staging.environment,
+      slot: 'stable',
+      count: 1,
+      spacingMs: 0,
+    });
+    await rt.verdict(
+      id('verification.rollback-successful'),
+      version === plan.previousVersion && !!health?.ok,
+      { version, health },
+      `staging runs ${version}, health ${health?.detail}`,
+    );
 
-    const integrityAfter = await checks.probeIntegrity({ integration: plan.integrations.integrity, service: plan.service, environment: staging.environment });
-    const noLoss = integrityAfter.missing === 0 && integrityAfter.verifiedWrites >= integrityBefore.acknowledgedWrites;
-    await rt.verdict(id('verification.no-data-loss'), noLoss, { before: integrityBefore, after: integrityAfter }, `${integrityAfter.missing} acknowledged writes missing`);
+    const integrityAfter = await checks.probeIntegrity({
+      integration: plan.integrations.integrity,
+      service: plan.service,
+      environment: staging.environment,
+    });
+    const noLoss =
+      integrityAfter.missing === 0 && integrityAfter.verifiedWrites >= integrityBefore.acknowledgedWrites;
+    await rt.verdict(
+      id('verification.no-data-loss'),
+      noLoss,
+      { before: integrityBefore, after: integrityAfter },
+      `${integrityAfter.missing} acknowledged writes missing`,
+    );
 
     const failed = Object.values(rt.checklist).filter((i) => i.status === 'failed');
-    if (failed.length > 0) abortLaunch('check-failed', `rollback drill failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`);
+    if (failed.length > 0)
+      abortLaunch(
+        'check-failed',
+        `rollback drill failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
+      );
     return { detectionMs: detectedAt - deployedAt, recoveryMs: recovery.endedAt - rolledBackAt };
   } finally {
     // Never leave staging on the known-bad version, whatever stopped the drill.
-    if (badDeployed) await CancellationScope.nonCancellable(() => changes.deploy({ ...staging, version: plan.previousVersion }));
+    if (badDeployed)
+      await CancellationScope.nonCancellable(() =>
+        changes.deploy({ ...staging, version: plan.previousVersion }),
+      );
   }
 }

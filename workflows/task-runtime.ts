@@ -45,7 +45,9 @@ export class TaskRuntime {
     setHandler(auditQuery, () => this.audit, { description: 'Audit entries of this task (standalone runs)' });
     setHandler(analysisQuery, () => this.lastAnalysis, { description: 'Latest analysis results' });
     for (const name of approvals) {
-      setHandler(publicSignals[name], (raw) => this.receive(name, raw), { description: SIGNAL_DESCRIPTIONS[name] });
+      setHandler(publicSignals[name], (raw) => this.receive(name, raw), {
+        description: SIGNAL_DESCRIPTIONS[name],
+      });
     }
     setHandler(
       deliverApprovalSignal,
@@ -69,13 +71,19 @@ export class TaskRuntime {
     return new Date().toISOString();
   }
 
-  async item(id: string, status: ItemStatus, fields: { evidence?: Evidence; reason?: string; by?: string } = {}) {
+  async item(
+    id: string,
+    status: ItemStatus,
+    fields: { evidence?: Evidence; reason?: string; by?: string } = {},
+  ) {
     const update = {
       id,
       status,
       ...(fields.evidence ? { evidence: fields.evidence } : {}),
       ...(fields.reason ? { reason: fields.reason } : {}),
-      ...(status === 'passed' || status === 'failed' ? { verifiedAt: this.now(), verifiedBy: fields.by ?? ENGINE } : {}),
+      ...(status === 'passed' || status === 'failed'
+        ? { verifiedAt: this.now(), verifiedBy: fields.by ?? ENGINE }
+        : {}),
     };
     applyItemUpdate(this.checklist, update);
     await this.report({ items: [update] });
@@ -119,17 +127,35 @@ export class TaskRuntime {
   }
 
   private async report(progress: Omit<TaskProgress, 'task'>) {
-    if (this.parentId) await getExternalWorkflowHandle(this.parentId).signal(taskProgressSignal, { task: this.task, ...progress });
+    if (this.parentId)
+      await getExternalWorkflowHandle(this.parentId).signal(taskProgressSignal, {
+        task: this.task,
+        ...progress,
+      });
   }
 
   /** A signal sent straight to this task (standalone run, or someone bypassing the launch). */
   private async receive(name: SignalName, raw: unknown) {
-    const decision = decidePendingApproval(name, raw, this.pending);
+    const decision = decidePendingApproval(name, raw, this.pending, this.plan);
     if (decision.accepted) {
       this.inbox.push({ name, payload: decision.payload });
-      await this.record({ actor: decision.payload.by, action: name, outcome: 'accepted', identity: 'claimed', via: 'signal', detail: { payload: decision.payload } });
+      await this.record({
+        actor: decision.payload.by,
+        action: name,
+        outcome: 'accepted',
+        identity: 'claimed',
+        via: 'signal',
+        detail: { payload: decision.payload },
+      });
     } else {
-      await this.record({ actor: decision.by, action: name, outcome: 'refused', identity: 'claimed', via: 'signal', reason: decision.reason });
+      await this.record({
+        actor: decision.by,
+        action: name,
+        outcome: 'refused',
+        identity: 'claimed',
+        via: 'signal',
+        reason: decision.reason,
+      });
     }
   }
 
@@ -152,7 +178,10 @@ export class TaskRuntime {
       ...(opts.stage === undefined ? {} : { stage: opts.stage }),
     };
     this.pending = [...this.pending, entry];
-    await this.report({ pending: this.pending, nextTimer: { what: `${name} approval timeout`, at: entry.timeoutAt } });
+    await this.report({
+      pending: this.pending,
+      nextTimer: { what: `${name} approval timeout`, at: entry.timeoutAt },
+    });
     const matches = (m: { name: SignalName; payload: unknown }) =>
       m.name === name && (opts.stage === undefined || (m.payload as { stage?: number }).stage === opts.stage);
     const arrived = await condition(() => this.inbox.some(matches), durationMs(opts.timeout));

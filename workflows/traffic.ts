@@ -28,13 +28,24 @@ export async function trafficRamp(input: TaskInput) {
   const intervalMs = durationMs(plan.analysis.interval);
 
   await rt.pass(id('strategy.ramp-defined'), { stages: plan.ramp.map((s) => s.percent) });
-  await rt.pass(id('strategy.observation-windows'), { windows: plan.ramp.map((s) => ({ percent: s.percent, window: s.observationWindow, review: s.review })) });
+  await rt.pass(id('strategy.observation-windows'), {
+    windows: plan.ramp.map((s) => ({ percent: s.percent, window: s.observationWindow, review: s.review })),
+  });
   const probe = await checks.runMetricQueries({
     integration: plan.integrations.metrics,
     queries: plan.analysis.thresholds.map((t) => ({ name: t.name, query: renderQuery(t.query, target) })),
   });
-  const broken = Object.entries(probe).filter(([, s]) => s.status === 'error').map(([n]) => n);
-  if (!(await rt.verdict(id('strategy.abort-thresholds'), broken.length === 0, { thresholds: plan.analysis.thresholds, samples: probe }, `queries that do not run: ${broken.join(', ')}`)))
+  const broken = Object.entries(probe)
+    .filter(([, s]) => s.status === 'error')
+    .map(([n]) => n);
+  if (
+    !(await rt.verdict(
+      id('strategy.abort-thresholds'),
+      broken.length === 0,
+      { thresholds: plan.analysis.thresholds, samples: probe },
+      `queries that do not run: ${broken.join(', ')}`,
+    ))
+  )
     abortLaunch('check-failed', `abort threshold queries do not run: ${broken.join(', ')}`);
 
   const opensAt = Date.parse(plan.launchWindow.start);
@@ -44,13 +55,32 @@ export async function trafficRamp(input: TaskInput) {
     await sleep(opensAt - Date.now());
   }
 
-  const deployment = await changes.deploy({ integration: plan.integrations.deployer, ...env, slot: 'canary', version: plan.version });
+  const deployment = await changes.deploy({
+    integration: plan.integrations.deployer,
+    ...env,
+    slot: 'canary',
+    version: plan.version,
+  });
   const stageStates: { percent: number; state: AnalysisState }[] = [];
   for (const stage of plan.ramp) {
-    if (Date.now() >= closesAt) abortLaunch('launch-window-closed', `the launch window closed at ${plan.launchWindow.end} before ${stage.percent}%`);
-    const split = await changes.setTraffic({ integration: plan.integrations.traffic, ...env, percent: stage.percent });
+    if (Date.now() >= closesAt)
+      abortLaunch(
+        'launch-window-closed',
+        `the launch window closed at ${plan.launchWindow.end} before ${stage.percent}%`,
+      );
+    const split = await changes.setTraffic({
+      integration: plan.integrations.traffic,
+      ...env,
+      percent: stage.percent,
+    });
     const windowMs = durationMs(stage.observationWindow);
-    await rt.progress({ trafficPercent: split.readBack, nextTimer: { what: `end of the ${stage.percent}% observation window`, at: new Date(Date.now() + windowMs).toISOString() } });
+    await rt.progress({
+      trafficPercent: split.readBack,
+      nextTimer: {
+        what: `end of the ${stage.percent}% observation window`,
+        at: new Date(Date.now() + windowMs).toISOString(),
+      },
+    });
 
     if (stage.percent === 0) {
       await rt.pass(id('execution.dark-launch'), { deployment, split });
@@ -62,7 +92,14 @@ export async function trafficRamp(input: TaskInput) {
         spacingMs: intervalMs,
       });
       const failures = results.filter((r) => !r.ok);
-      if (!(await rt.verdict(id('execution.health-stable'), failures.length === 0, { probes: results.length, failures }, `${failures.length} of ${results.length} health probes failed`)))
+      if (
+        !(await rt.verdict(
+          id('execution.health-stable'),
+          failures.length === 0,
+          { probes: results.length, failures },
+          `${failures.length} of ${results.length} health probes failed`,
+        ))
+      )
         abortLaunch('check-failed', `canary health probes failed at dark launch: ${failures[0]?.detail}`);
       continue;
     }
@@ -76,21 +113,38 @@ export async function trafficRamp(input: TaskInput) {
       onEvaluated: (results) => rt.progress({ lastAnalysis: { at: rt.now(), results } }),
     });
     if (analysis.outcome === 'abort' && analysis.decision.action === 'abort') {
-      if (items) await rt.fail(items.traffic, analysis.decision.detail, { split, totals: analysis.state.totals });
+      if (items)
+        await rt.fail(items.traffic, analysis.decision.detail, { split, totals: analysis.state.totals });
       abortLaunch(analysis.decision.cause, `at ${stage.percent}%: ${analysis.decision.detail}`);
     }
     stageStates.push({ percent: stage.percent, state: analysis.state });
-    if (items) await rt.pass(items.traffic, { split, evaluations: analysis.state.evaluations, totals: analysis.state.totals });
+    if (items)
+      await rt.pass(items.traffic, {
+        split,
+        evaluations: analysis.state.evaluations,
+        totals: analysis.state.totals,
+      });
 
     if (stage.review === 'manual') {
-      const review = await rt.awaitApproval('metricsReview', { approvers: plan.approvals.metricsReview, timeout: plan.approvals.timeout, stage: stage.percent });
+      const review = await rt.awaitApproval('metricsReview', {
+        approvers: plan.approvals.metricsReview,
+        timeout: plan.approvals.timeout,
+        stage: stage.percent,
+      });
       if (!review) {
         if (items?.review) await rt.fail(items.review, `no review within ${plan.approvals.timeout}`);
-        abortLaunch('approval-timeout', `no metrics review at ${stage.percent}% within ${plan.approvals.timeout}`);
+        abortLaunch(
+          'approval-timeout',
+          `no metrics review at ${stage.percent}% within ${plan.approvals.timeout}`,
+        );
       }
       if (review.verdict !== 'proceed') {
         if (items?.review) await rt.fail(items.review, `${review.by} chose abort`, { review });
-        abortLaunch('no-go', `${review.by} stopped the ramp at ${stage.percent}%${review.comment ? `: ${review.comment}` : ''}`, review.by);
+        abortLaunch(
+          'no-go',
+          `${review.by} stopped the ramp at ${stage.percent}%${review.comment ? `: ${review.comment}` : ''}`,
+          review.by,
+        );
       }
       if (items?.review) await rt.pass(items.review, { review, analysis: analysis.state.totals }, review.by);
     } else if (items?.review) {
@@ -103,15 +157,41 @@ export async function trafficRamp(input: TaskInput) {
     integration: plan.integrations.metrics,
     queries: plan.successMetrics.map((m) => ({ name: m.name, query: renderQuery(m.query, target) })),
   });
-  const sloResults = plan.successMetrics.map((m) => ({ name: m.name, ...judgeSample(m, slo[m.name] ?? { status: 'error', value: null, error: 'missing' }) }));
+  const sloResults = plan.successMetrics.map((m) => ({
+    name: m.name,
+    ...judgeSample(m, slo[m.name] ?? { status: 'error', value: null, error: 'missing' }),
+  }));
   const violated = sloResults.filter((r) => r.verdict !== 'pass');
-  await rt.verdict(id('verification.no-slo-violations'), violated.length === 0, { results: sloResults }, `not within bounds: ${violated.map((v) => `${v.name} (${v.reason})`).join(', ')}`);
-  for (const [category, itemId] of [['errors', id('verification.error-rates')], ['latency', id('verification.latency')]] as const) {
+  await rt.verdict(
+    id('verification.no-slo-violations'),
+    violated.length === 0,
+    { results: sloResults },
+    `not within bounds: ${violated.map((v) => `${v.name} (${v.reason})`).join(', ')}`,
+  );
+  for (const [category, itemId] of [
+    ['errors', id('verification.error-rates')],
+    ['latency', id('verification.latency')],
+  ] as const) {
     const names = plan.analysis.thresholds.filter((t) => t.category === category).map((t) => t.name);
     const dirty = stageStates.filter((s) => !endedClean(s.state, names)).map((s) => s.percent);
-    await rt.verdict(itemId, dirty.length === 0, { thresholds: names, stages: stageStates.map((s) => ({ percent: s.percent, totals: names.map((n) => ({ name: n, ...s.state.totals[n] })) })) }, `ended in breach at ${dirty.join(', ')}%`);
+    await rt.verdict(
+      itemId,
+      dirty.length === 0,
+      {
+        thresholds: names,
+        stages: stageStates.map((s) => ({
+          percent: s.percent,
+          totals: names.map((n) => ({ name: n, ...s.state.totals[n] })),
+        })),
+      },
+      `ended in breach at ${dirty.join(', ')}%`,
+    );
   }
   const failed = Object.values(rt.checklist).filter((i) => i.status === 'failed');
-  if (failed.length > 0) abortLaunch('check-failed', `traffic verification failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`);
+  if (failed.length > 0)
+    abortLaunch(
+      'check-failed',
+      `traffic verification failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
+    );
   return { finalPercent: 100 };
 }

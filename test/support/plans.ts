@@ -50,7 +50,12 @@ export function fastPlan(overrides: Partial<LaunchPlanInput> = {}): LaunchPlanIn
       capacityQuery: 'lc_capacity_headroom_ratio{service="checkout",environment="production"}',
       requiredSecrets: ['DATABASE_URL', 'API_KEY'],
     },
-    drill: { badVersion: '3.0.0-bad', detectionTimeout: '20s', recoveryEvaluations: 2, recoveryTimeout: '20s' },
+    drill: {
+      badVersion: '3.0.0-bad',
+      detectionTimeout: '20s',
+      recoveryEvaluations: 2,
+      recoveryTimeout: '20s',
+    },
     monitoring: { window: '3s', interval: '1s', onCallSchedule: 'checkout-primary' },
     notifications: { channels: ['launch-announce', 'sre-oncall'] },
     review: { trackerProject: 'acme/checkout', timeout: '2m' },

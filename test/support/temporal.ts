@@ -32,7 +32,12 @@ export async function startHarness(): Promise<Harness> {
   }
   const path = await resolveTemporalCli();
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path }, ip: '127.0.0.1', searchAttributes: ALL_SEARCH_ATTRIBUTES, ui: false },
+    server: {
+      executable: { type: 'existing-path', path },
+      ip: '127.0.0.1',
+      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+      ui: false,
+    },
   });
   const world = await startWorld();
   world.badVersions.add(KNOWN_BAD_VERSION);
@@ -60,7 +65,12 @@ export async function startHarness(): Promise<Harness> {
 }
 
 /** Polls a query until the predicate holds (or fails the test after `timeoutMs`). */
-export async function eventually<T>(read: () => Promise<T>, predicate: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

@@ -22,7 +22,11 @@ after(async () => {
 
 function start(service: string, overrides: Partial<LaunchPlanInput> = {}) {
   const plan = fastPlan({ service, launchId: `${service}-launch`, ...overrides });
-  return h.env.client.workflow.start(launch, { taskQueue: h.taskQueue, workflowId: plan.launchId!, args: [{ plan }] });
+  return h.env.client.workflow.start(launch, {
+    taskQueue: h.taskQueue,
+    workflowId: plan.launchId!,
+    args: [{ plan }],
+  });
 }
 
 describe('aborts', { concurrency: true }, () => {
@@ -35,7 +39,10 @@ describe('aborts', { concurrency: true }, () => {
     assert.equal(result.abort?.cause, 'threshold-breach');
     assert.match(result.abort?.detail ?? '', /at 10%: error-ratio/);
     // No metrics review was requested at 10%: the abort came inside the observation window.
-    assert.deepEqual(sent.map((s) => s.name), ['goNoGo']);
+    assert.deepEqual(
+      sent.map((s) => s.name),
+      ['goNoGo'],
+    );
     assert.equal(h.world.getCanaryPercent('breach', 'production'), 0);
     assert.equal(h.world.getVersion('breach', 'production', 'canary'), '1.0.0');
     const checklist = await handle.query(checklistQuery);
@@ -56,14 +63,22 @@ describe('aborts', { concurrency: true }, () => {
 
   test('a no-go ends ABORTED without touching production', async () => {
     const handle = await start('nogo');
-    await autopilot(handle, (p) => (p.signal === 'goNoGo' ? { name: 'goNoGo', payload: { by: 'bob', decision: 'no-go', comment: 'CAB said no' } } : null));
+    await autopilot(handle, (p) =>
+      p.signal === 'goNoGo'
+        ? { name: 'goNoGo', payload: { by: 'bob', decision: 'no-go', comment: 'CAB said no' } }
+        : null,
+    );
     const result = await handle.result();
     assert.equal(result.phase, 'ABORTED');
     assert.equal(result.abort?.cause, 'no-go');
     assert.equal(result.abort?.by, 'bob');
     const checklist = await handle.query(checklistQuery);
     assert.equal(checklist['5.1.verification.go-no-go']?.status, 'failed');
-    assert.equal(h.world.getVersion('nogo', 'production', 'canary'), undefined, 'nothing deployed to production');
+    assert.equal(
+      h.world.getVersion('nogo', 'production', 'canary'),
+      undefined,
+      'nothing deployed to production',
+    );
     assert.equal(h.world.deployments.filter((d) => d.service === 'nogo').length, 0);
   });
 
@@ -78,15 +93,25 @@ describe('aborts', { concurrency: true }, () => {
 
   test('unauthorized and malformed signals are refused and audited, with no failed workflow task', async () => {
     const handle = await start('refusals');
-    await eventually(() => handle.query(statusQuery), (s) => s.pendingApprovals.some((p) => p.signal === 'goNoGo'), 'goNoGo pending');
+    await eventually(
+      () => handle.query(statusQuery),
+      (s) => s.pendingApprovals.some((p) => p.signal === 'goNoGo'),
+      'goNoGo pending',
+    );
     await handle.signal('goNoGo', { by: 'mallory', decision: 'go' });
     await handle.signal('goNoGo', { by: 123, decision: 'maybe' });
     await handle.signal('goNoGo', 'not even an object');
     await handle.signal('metricsReview', { by: 'alice', stage: 10, verdict: 'proceed' });
     await handle.signal('launchNow', { by: 'alice' });
     await handle.signal('abort', { by: 'mallory', reason: 'just because' });
-    const audit = await eventually(() => handle.query(auditQuery), (a) => a.filter((e) => e.outcome === 'refused').length >= 6, 'six refusals');
-    const refusals = audit.filter((e) => e.outcome === 'refused').map((e) => `${e.action} ${e.actor}: ${e.reason}`);
+    const audit = await eventually(
+      () => handle.query(auditQuery),
+      (a) => a.filter((e) => e.outcome === 'refused').length >= 6,
+      'six refusals',
+    );
+    const refusals = audit
+      .filter((e) => e.outcome === 'refused')
+      .map((e) => `${e.action} ${e.actor}: ${e.reason}`);
     assert.match(refusals[0]!, /^goNoGo mallory: mallory may not send goNoGo; allowed: alice, bob/);
     assert.match(refusals[1]!, /^goNoGo \(unknown\): malformed payload: by: .*decision: /);
     assert.match(refusals[2]!, /^goNoGo \(unknown\): malformed payload/);
@@ -108,19 +133,34 @@ describe('aborts', { concurrency: true }, () => {
   test('an operator abort during the ramp rolls traffic back to stable', async () => {
     const handle = await start('opabort');
     void autopilot(handle, (p) => (p.signal === 'metricsReview' ? null : approveEverything(p)));
-    await eventually(() => handle.query(statusQuery), (s) => s.phase === 'TRAFFIC' && s.trafficPercent === 10, '10% traffic', 90_000);
+    await eventually(
+      () => handle.query(statusQuery),
+      (s) => s.phase === 'TRAFFIC' && s.trafficPercent === 10,
+      '10% traffic',
+      90_000,
+    );
     assert.equal(h.world.getCanaryPercent('opabort', 'production'), 10);
     await handle.signal('abort', { by: 'sre-sam', reason: 'customer complaints' });
     const result = await handle.result();
     assert.equal(result.phase, 'ROLLED_BACK');
-    assert.deepEqual({ cause: result.abort?.cause, by: result.abort?.by }, { cause: 'operator-abort', by: 'sre-sam' });
+    assert.deepEqual(
+      { cause: result.abort?.cause, by: result.abort?.by },
+      { cause: 'operator-abort', by: 'sre-sam' },
+    );
     assert.equal(h.world.getCanaryPercent('opabort', 'production'), 0);
     assert.equal(h.world.getVersion('opabort', 'production', 'canary'), '1.0.0');
   });
 
   test('a plan started straight through Temporal is validated by the workflow and fails with the fields named', async () => {
-    const bad = { ...fastPlan({ service: 'bad-plan', launchId: 'bad-plan-launch' }), ramp: [{ percent: 10, observationWindow: '1s' }] };
-    const handle = await h.env.client.workflow.start(launch, { taskQueue: h.taskQueue, workflowId: 'bad-plan-launch', args: [{ plan: bad }] });
+    const bad = {
+      ...fastPlan({ service: 'bad-plan', launchId: 'bad-plan-launch' }),
+      ramp: [{ percent: 10, observationWindow: '1s' }],
+    };
+    const handle = await h.env.client.workflow.start(launch, {
+      taskQueue: h.taskQueue,
+      workflowId: 'bad-plan-launch',
+      args: [{ plan: bad }],
+    });
     await assert.rejects(handle.result(), (err: Error & { cause?: Error }) => {
       assert.match(err.cause?.message ?? '', /invalid launch plan: .*ramp\.0\.percent: the ramp starts at 0/);
       return true;

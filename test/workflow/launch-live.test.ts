@@ -20,14 +20,22 @@ after(async () => {
 
 test('a good version goes through all six tasks to LIVE with all 60 items passed and evidence on each', async () => {
   const plan = fastPlan({ launchId: 'checkout-live-1' });
-  const handle = await h.env.client.workflow.start(launch, { taskQueue: h.taskQueue, workflowId: 'checkout-live-1', args: [{ plan }] });
+  const handle = await h.env.client.workflow.start(launch, {
+    taskQueue: h.taskQueue,
+    workflowId: 'checkout-live-1',
+    args: [{ plan }],
+  });
   const docs = `${h.world.url}/docs/`;
   const sent = await autopilot(handle, (p) =>
-    p.signal === 'postLaunchReview' ? { name: 'postLaunchReview', payload: goodReview(p.approvers[0]!, p, docs) } : approveEverything(p),
+    p.signal === 'postLaunchReview'
+      ? { name: 'postLaunchReview', payload: goodReview(p.approvers[0]!, p, docs) }
+      : approveEverything(p),
   );
   const result = await handle.result();
   const checklist = await handle.query(checklistQuery);
-  const notPassed = CATALOG.filter((i) => checklist[i.id]?.status !== 'passed').map((i) => `${i.id}: ${checklist[i.id]?.status} ${checklist[i.id]?.reason ?? ''}`);
+  const notPassed = CATALOG.filter((i) => checklist[i.id]?.status !== 'passed').map(
+    (i) => `${i.id}: ${checklist[i.id]?.status} ${checklist[i.id]?.reason ?? ''}`,
+  );
   assert.deepEqual(notPassed, [], 'every item passed');
   assert.equal(result.phase, 'LIVE', JSON.stringify(result));
   for (const item of CATALOG) {
@@ -36,9 +44,15 @@ test('a good version goes through all six tasks to LIVE with all 60 items passed
     assert.ok(state.verifiedAt && state.verifiedBy, `${item.id} has verifiedAt/By`);
   }
   assert.equal(checklist['5.1.verification.go-no-go']!.verifiedBy, 'alice');
-  assert.deepEqual(sent.map((s) => s.name), ['goNoGo', 'metricsReview', 'metricsReview', 'onCallAck', 'postLaunchReview']);
+  assert.deepEqual(
+    sent.map((s) => s.name),
+    ['goNoGo', 'metricsReview', 'metricsReview', 'onCallAck', 'postLaunchReview'],
+  );
 
-  const expected = readFileSync(new URL('../../docs/phase5-tasklist.md', import.meta.url), 'utf8').replaceAll('- [ ]', '- [x]');
+  const expected = readFileSync(new URL('../../docs/phase5-tasklist.md', import.meta.url), 'utf8').replaceAll(
+    '- [ ]',
+    '- [x]',
+  );
   assert.equal(renderChecklistMarkdown(checklist), expected);
 
   // Production ends on the new version, promoted to stable, with all traffic there.
@@ -49,10 +63,19 @@ test('a good version goes through all six tasks to LIVE with all 60 items passed
   const status = await handle.query(statusQuery);
   assert.equal(status.phase, 'LIVE');
   const audit = await handle.query(auditQuery);
-  assert.ok(audit.some((e) => e.action === 'configChangeRequest' && e.outcome === 'refused'), 'lockdown probe refused and audited');
-  assert.ok(audit.every((e, i) => e.seq === i + 1), 'audit sequence has no gaps');
+  assert.ok(
+    audit.some((e) => e.action === 'configChangeRequest' && e.outcome === 'refused'),
+    'lockdown probe refused and audited',
+  );
+  assert.ok(
+    audit.every((e, i) => e.seq === i + 1),
+    'audit sequence has no gaps',
+  );
 
   // Determinism: the parent and every child replay against the current code.
   const children = ['readiness', 'lockdown', 'rollback-drill', 'traffic', 'monitoring', 'review'];
-  await assertReplays([handle, ...children.map((c) => h.env.client.workflow.getHandle(`checkout-live-1/${c}`))]);
+  await assertReplays([
+    handle,
+    ...children.map((c) => h.env.client.workflow.getHandle(`checkout-live-1/${c}`)),
+  ]);
 });
