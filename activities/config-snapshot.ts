@@ -1,12 +1,15 @@
 /**
  * Facts about a service's configuration artefacts for the lockdown: hashes (to lock and detect
- * drift), the keys of the env file (values may be secrets, so only values of keys matching a
- * debug rule are revealed), the feature flags, and lockfile entries that are not pinned.
+ * drift), the keys of the env file, the feature flags, lockfile entries that are not pinned, and
+ * which keys break a debug rule. Env values may be secrets, so they never leave this module: the
+ * debug rules are applied here and a breaking value is shown only when it is a plain switch
+ * (true/false/on/off/1/0…).
  */
 import { createHash } from 'node:crypto';
 
 export type ConfigSnapshot = {
-  env: { sha256: string; keys: string[]; revealed: Record<string, string> };
+  env: { sha256: string; keys: string[] };
+  debug: { checkedKeys: string[]; violations: { source: DebugRule['source']; key: string; value: string }[] };
   flags: { sha256: string; flags: Record<string, string>; error?: string };
   lockfile: {
     sha256: string;
@@ -17,6 +20,9 @@ export type ConfigSnapshot = {
   };
 };
 
+export type DebugRule = { source: 'env' | 'flags'; keyContains: string; allowed: string[] };
+
+const SWITCH_VALUE = /^(true|false|on|off|yes|no|enabled|disabled|[01]|)$/i;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export function parseEnvFile(text: string): Map<string, string> {
@@ -87,16 +93,25 @@ function lockfileFacts(text: string): ConfigSnapshot['lockfile'] {
 
 export function snapshotConfigArtefacts(
   texts: { env: string; flags: string; lockfile: string },
-  revealKeysContaining: string[],
+  debugRules: DebugRule[],
 ): ConfigSnapshot {
   const env = parseEnvFile(texts.env);
-  const patterns = revealKeysContaining.map((p) => p.toLowerCase());
-  const revealed = Object.fromEntries(
-    [...env].filter(([key]) => patterns.some((p) => key.toLowerCase().includes(p))),
-  );
+  const flags = flagFacts(texts.flags);
+  const checkedKeys: string[] = [];
+  const violations: ConfigSnapshot['debug']['violations'] = [];
+  for (const rule of debugRules) {
+    const values = rule.source === 'env' ? env : new Map(Object.entries(flags.flags));
+    for (const [key, value] of values) {
+      if (!key.toLowerCase().includes(rule.keyContains.toLowerCase())) continue;
+      checkedKeys.push(`${rule.source}:${key}`);
+      if (!rule.allowed.includes(value.toLowerCase()))
+        violations.push({ source: rule.source, key, value: SWITCH_VALUE.test(value) ? value : '<hidden>' });
+    }
+  }
   return {
-    env: { sha256: sha256(texts.env), keys: [...env.keys()].sort(), revealed },
-    flags: flagFacts(texts.flags),
+    env: { sha256: sha256(texts.env), keys: [...env.keys()].sort() },
+    flags,
     lockfile: lockfileFacts(texts.lockfile),
+    debug: { checkedKeys, violations },
   };
 }

@@ -17,7 +17,7 @@ import type {
 import { submitConfigChange } from '../api/freeze-gate.js';
 import type { AuditEntry } from '../domain/launch-state.js';
 import { auditQuery } from '../workflows/messages.js';
-import { snapshotConfigArtefacts, type ConfigSnapshot } from './config-snapshot.js';
+import { snapshotConfigArtefacts, type ConfigSnapshot, type DebugRule } from './config-snapshot.js';
 
 export type ActivityDeps = {
   integrations: IntegrationRegistry;
@@ -77,16 +77,14 @@ export function createActivities({ integrations, temporal }: ActivityDeps) {
       return integrations.get('notifier', input.integration).channels();
     },
 
-    async snapshotConfig(
-      input: Named & ServiceEnv & { revealKeysContaining: string[] },
-    ): Promise<ConfigSnapshot> {
+    async snapshotConfig(input: Named & ServiceEnv & { debugRules: DebugRule[] }): Promise<ConfigSnapshot> {
       const source = integrations.get('config', input.integration);
       const [env, flags, lockfile] = await Promise.all([
         source.read(input.service, input.environment, 'env'),
         source.read(input.service, input.environment, 'flags'),
         source.read(input.service, input.environment, 'lockfile'),
       ]);
-      return snapshotConfigArtefacts({ env, flags, lockfile }, input.revealKeysContaining);
+      return snapshotConfigArtefacts({ env, flags, lockfile }, input.debugRules);
     },
 
     /** Deploys and reads the version back; a read-back mismatch is retried, then fails. */

@@ -90,7 +90,9 @@ export function recordEvaluation(
     const total = (state.totals[r.name] ??= { pass: 0, breach: 0, inconclusive: 0, last: null });
     total[r.verdict] += 1;
     total.last = r.value;
-    run.breaches = r.verdict === 'breach' ? run.breaches + 1 : 0;
+    // Only a pass clears a breach run: a gap in the data between two breaches hides nothing.
+    if (r.verdict === 'breach') run.breaches += 1;
+    else if (r.verdict === 'pass') run.breaches = 0;
     run.inconclusive = r.verdict === 'inconclusive' ? run.inconclusive + 1 : 0;
     if (decision.action === 'abort') continue;
     if (run.breaches >= limits.consecutiveBreaches)

@@ -255,6 +255,11 @@ function checkCrossFieldRules(p: LaunchPlan, ctx: z.RefinementCtx) {
   stages.forEach((stage, i) => {
     const window = durationMs(stage.observationWindow);
     if (window < interval) issue(['ramp', i, 'observationWindow'], 'must be at least analysis.interval');
+    else if (stage.percent > 0 && window < interval * p.analysis.consecutiveBreaches)
+      issue(
+        ['ramp', i, 'observationWindow'],
+        'must allow analysis.consecutiveBreaches evaluations (interval × consecutiveBreaches)',
+      );
     if (window / interval > MAX_EVALUATIONS_PER_STAGE)
       issue(
         ['ramp', i, 'observationWindow'],

@@ -19,7 +19,8 @@ const log = (line: string) => console.log(line);
 const stops: (() => Promise<void>)[] = [];
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // Ctrl-C is handled below, in order; the SDK must not start draining the worker on its own.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   let devServer: DevServer | null = null;
   const external = !!process.env.TEMPORAL_ADDRESS;
   if (!external) {

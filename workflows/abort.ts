@@ -30,6 +30,10 @@ export function abortDetailsOf(err: unknown): AbortDetails {
       const details = current.details?.[0] as AbortDetails | undefined;
       if (details?.cause) return details;
     }
+    if (current instanceof ApplicationFailure && !(current.cause instanceof TemporalFailure)) {
+      // A task failed for a stated reason (e.g. an invalid plan, an incomplete review): keep it.
+      return { cause: 'check-failed', detail: `${current.type ?? 'Error'}: ${current.message}` };
+    }
     if (current instanceof ActivityFailure) {
       return {
         cause: 'activity-failed',

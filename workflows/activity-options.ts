@@ -1,5 +1,5 @@
 /** Activity timeouts and retry policies, named for what they guard. */
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { LaunchActivities } from '../activities/index.js';
 
 /** A misconfigured integration name will not fix itself by retrying. */
@@ -52,4 +52,9 @@ export const checks = proxyActivities<LaunchActivities>(CHECK_OPTIONS);
 export const measurements = proxyActivities<LaunchActivities>(MEASUREMENT_OPTIONS);
 export const changes = proxyActivities<LaunchActivities>(CHANGE_OPTIONS);
 export const probes = proxyActivities<LaunchActivities>(PROBE_OPTIONS);
-export const undo = proxyActivities<LaunchActivities>(UNDO_OPTIONS);
+export const undoChanges = proxyActivities<LaunchActivities>(UNDO_OPTIONS);
+
+/** Runs a change to the world to its end even when the task is being cancelled (operator abort). */
+export function uninterrupted<T>(change: () => Promise<T>): Promise<T> {
+  return CancellationScope.nonCancellable(change);
+}

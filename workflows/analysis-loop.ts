@@ -3,10 +3,12 @@
  * (domain), and hand the decision back; the caller acts. Evaluations are scheduled on a fixed
  * grid from the window's start, so a slow query shows up as a missed slot rather than drift.
  */
-import { sleep } from '@temporalio/workflow';
+import { ActivityFailure, sleep } from '@temporalio/workflow';
 import {
+  endedClean,
   evaluateAbortThresholds,
   newAnalysisState,
+  type Sample,
   recordEvaluation,
   type AnalysisDecision,
   type AnalysisState,
@@ -45,49 +47,60 @@ export type AnalysisOptions = {
 };
 
 export async function measureThresholds(plan: LaunchPlan, target: AnalysisTarget, thresholds: Threshold[]) {
-  const samples = await measurements.runMetricQueries({
-    integration: plan.integrations.metrics,
-    queries: thresholds.map((t) => ({ name: t.name, query: renderQuery(t.query, target) })),
-  });
+  let samples: Record<string, Sample>;
+  try {
+    samples = await measurements.runMetricQueries({
+      integration: plan.integrations.metrics,
+      queries: thresholds.map((t) => ({ name: t.name, query: renderQuery(t.query, target) })),
+    });
+  } catch (err) {
+    // The measurement itself failed (worker error, timeout): every value is inconclusive.
+    if (!(err instanceof ActivityFailure)) throw err;
+    const error = `measurement failed: ${err.cause?.message ?? err.message}`;
+    samples = Object.fromEntries(
+      thresholds.map((t) => [t.name, { status: 'error' as const, value: null, error }]),
+    );
+  }
   return evaluateAbortThresholds(thresholds, samples);
 }
 
 export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
   const thresholds = opts.thresholds ?? opts.plan.analysis.thresholds;
+  const names = thresholds.map((t) => t.name);
   const state = opts.state ?? newAnalysisState();
   const startedAt = opts.startedAt ?? Date.now();
   const slots: number[] = [];
   let lastResults: ThresholdResult[] = [];
   let decision: AnalysisDecision = { action: 'continue' };
   let evaluations = 0;
+  const end = (outcome: AnalysisRun['outcome']): AnalysisRun => ({
+    outcome,
+    decision,
+    state,
+    lastResults,
+    slots,
+    startedAt,
+    endedAt: Date.now(),
+  });
   for (;;) {
     const slot = Math.floor((Date.now() - startedAt) / opts.intervalMs);
-    if (Date.now() - startedAt >= opts.windowMs)
-      return {
-        outcome: 'window-complete',
-        decision,
-        state,
-        lastResults,
-        slots,
-        startedAt,
-        endedAt: Date.now(),
-      };
+    // The window ends only on a clean state: a breach or no-data run still in progress is
+    // followed up; it clears or reaches its limit within a few more evaluations.
+    if (Date.now() - startedAt >= opts.windowMs && endedClean(state, names)) return end('window-complete');
     lastResults = await measureThresholds(opts.plan, opts.target, thresholds);
     slots.push(slot);
     evaluations += 1;
     decision = recordEvaluation(state, lastResults, opts.plan.analysis);
     await opts.onEvaluated?.(lastResults, decision);
-    if (decision.action === 'abort')
-      return { outcome: 'abort', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
-    if (opts.stopWhen?.(lastResults, state))
-      return { outcome: 'stopped', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
+    if (decision.action === 'abort') return end('abort');
+    if (opts.stopWhen?.(lastResults, state)) return end('stopped');
     const nextAt = startedAt + (slot + 1) * opts.intervalMs;
     if (
       opts.maxEvaluations !== undefined &&
       evaluations >= opts.maxEvaluations &&
       nextAt - startedAt < opts.windowMs
     )
-      return { outcome: 'stopped', decision, state, lastResults, slots, startedAt, endedAt: Date.now() };
+      return end('stopped');
     await sleep(Math.max(1, nextAt - Date.now()));
   }
 }

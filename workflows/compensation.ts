@@ -6,16 +6,16 @@
 import { sleep } from '@temporalio/workflow';
 import type { LaunchPlan } from '../domain/plan.js';
 import type { AbortDetails } from './abort.js';
-import { undo as undoActivities } from './activity-options.js';
+import { undoChanges } from './activity-options.js';
 import type { LaunchBook } from './launch-book.js';
 
-const MAX_BACKOFF_MS = 60_000;
+/** Long enough that a day-long outage of the router adds only a few thousand history events. */
+const MAX_BACKOFF_MS = 5 * 60_000;
 
-type Undo = { step: string; run: () => Promise<void> };
+type Undo = { step: string; run: () => Promise<void>; onlyIfProductionTouched: boolean };
 
 export class Compensations {
   private readonly stack: Undo[] = [];
-  productionTouched = false;
 
   constructor(
     private readonly plan: LaunchPlan,
@@ -24,12 +24,12 @@ export class Compensations {
   ) {}
 
   push(step: string, run: () => Promise<void>) {
-    this.stack.push({ step, run });
+    this.stack.push({ step, run, onlyIfProductionTouched: false });
   }
 
-  /** From here on an abort ends ROLLED_BACK rather than ABORTED. */
-  touchesProduction() {
-    this.productionTouched = true;
+  /** An undo of a production change, skipped when no task got as far as changing production. */
+  pushForProduction(step: string, run: () => Promise<void>) {
+    this.stack.push({ step, run, onlyIfProductionTouched: true });
   }
 
   /** After promotion nothing is undone automatically any more (the freeze is lifted by the caller). */
@@ -40,6 +40,7 @@ export class Compensations {
   async runAll(cause: AbortDetails) {
     while (this.stack.length > 0) {
       const undo = this.stack.pop()!;
+      if (undo.onlyIfProductionTouched && !this.book.productionTouched) continue;
       await this.runUntilDone(undo, cause);
     }
   }
@@ -62,7 +63,7 @@ export class Compensations {
         const detail =
           err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
         this.book.status.compensations.push({ step: undo.step, status: 'failed', attempts: attempt, detail });
-        await undoActivities
+        await undoChanges
           .notify({
             integration: this.plan.integrations.notifier,
             channels: this.plan.notifications.channels,

@@ -52,7 +52,7 @@ export async function completePhase5(
     integration: plan.integrations.config,
     service: plan.service,
     environment: target.environment,
-    revealKeysContaining: [],
+    debugRules: [],
   });
   const drift = (['env', 'flags', 'lockfile'] as const).filter(
     (kind) => now[kind].sha256 !== locked[kind].sha256,

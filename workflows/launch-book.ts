@@ -114,17 +114,41 @@ export class LaunchBook {
     this.status.nextTimer = null;
   }
 
+  /** Set once a task has changed production (deploy or traffic): an abort then ends ROLLED_BACK. */
+  productionTouched = false;
+
+  /**
+   * Progress from the running task. Anyone with signal rights could send this signal, so it is
+   * accepted only for the task that is running, and a bad one is recorded, never thrown.
+   */
   private applyProgress(progress: TaskProgress) {
-    for (const update of progress.items ?? []) applyItemUpdate(this.checklist, update);
-    for (const entry of progress.audit ?? []) this.audit.push({ ...entry, seq: this.audit.length + 1 });
-    if (progress.pending) {
-      this.pendingByTask.set(progress.task, progress.pending);
-      this.status.pendingApprovals = this.pendingApprovals();
+    try {
+      if (!progress || typeof progress !== 'object' || progress.task !== this.status.task)
+        throw new Error(
+          `progress for task ${String((progress as TaskProgress | undefined)?.task)} while ${this.status.task ?? 'no task'} runs`,
+        );
+      for (const update of progress.items ?? []) applyItemUpdate(this.checklist, update);
+      for (const entry of progress.audit ?? [])
+        this.audit.push({ ...entry, task: progress.task, seq: this.audit.length + 1 });
+      if (progress.pending) {
+        this.pendingByTask.set(progress.task, progress.pending);
+        this.status.pendingApprovals = this.pendingApprovals();
+      }
+      if (progress.productionTouched) this.productionTouched = true;
+      if (progress.trafficPercent !== undefined) this.setTraffic(progress.trafficPercent);
+      if (progress.nextTimer !== undefined) this.status.nextTimer = progress.nextTimer;
+      if (progress.lastAnalysis) this.status.lastAnalysis = progress.lastAnalysis;
+      this.touch();
+    } catch (err) {
+      this.record({
+        actor: '(unknown)',
+        action: 'taskProgress',
+        outcome: 'refused',
+        identity: 'claimed',
+        via: 'signal',
+        reason: (err as Error).message,
+      });
     }
-    if (progress.trafficPercent !== undefined) this.setTraffic(progress.trafficPercent);
-    if (progress.nextTimer !== undefined) this.status.nextTimer = progress.nextTimer;
-    if (progress.lastAnalysis) this.status.lastAnalysis = progress.lastAnalysis;
-    this.touch();
   }
 
   private touch() {

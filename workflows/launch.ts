@@ -19,7 +19,7 @@ import type { AbortInfo, Phase, TerminalPhase } from '../domain/launch-state.js'
 import { authorizedSenders, SIGNAL_NAMES, type SignalName } from '../domain/messages.js';
 import { launchIdFor, type LaunchPlan } from '../domain/plan.js';
 import { abortDetailsOf, type AbortDetails } from './abort.js';
-import { changes, checks } from './activity-options.js';
+import { changes, checks, undoChanges } from './activity-options.js';
 import { Compensations } from './compensation.js';
 import { completePhase5 } from './completion.js';
 import { FreezeDesk } from './freeze.js';
@@ -216,17 +216,21 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
     await runTask('ROLLBACK_DRILL', '5.4', rollbackDrill, 'rollback-drill');
 
     const prod = { service: plan.service, environment: plan.environments.production };
-    undo.touchesProduction();
-    undo.push(`redeploy ${plan.previousVersion} to the canary slot`, async () => {
-      await changes.deploy({
+    // Production undos run only if the ramp really changed production (it reports so first).
+    undo.pushForProduction(`redeploy ${plan.previousVersion} to the canary slot`, async () => {
+      await undoChanges.deploy({
         integration: plan.integrations.deployer,
         ...prod,
         slot: 'canary',
         version: plan.previousVersion,
       });
     });
-    undo.push('send all traffic to stable', async () => {
-      const split = await changes.setTraffic({ integration: plan.integrations.traffic, ...prod, percent: 0 });
+    undo.pushForProduction('send all traffic to stable', async () => {
+      const split = await undoChanges.setTraffic({
+        integration: plan.integrations.traffic,
+        ...prod,
+        percent: 0,
+      });
       book.setTraffic(split.readBack);
     });
     await runTask('TRAFFIC', '5.3', trafficRamp, 'traffic');
@@ -234,8 +238,8 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
 
     // Promote: the new version becomes stable and takes the traffic back from the canary slot.
     if (abortRequest) throw new LaunchAborted();
-    undo.push(`redeploy ${plan.previousVersion} to the stable slot`, async () => {
-      await changes.deploy({
+    undo.pushForProduction(`redeploy ${plan.previousVersion} to the stable slot`, async () => {
+      await undoChanges.deploy({
         integration: plan.integrations.deployer,
         ...prod,
         slot: 'stable',
@@ -258,6 +262,8 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       via: 'workflow',
       detail: { stable: plan.version },
     });
+    // An abort accepted while promoting is honoured: the undo stack still covers promotion.
+    if (abortRequest) throw new LaunchAborted();
     promoted = true;
     undo.clear();
 
@@ -284,7 +290,7 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
     };
     book.setPhase('ROLLING_BACK');
     await CancellationScope.nonCancellable(() => undo.runAll(details));
-    return finish(undo.productionTouched ? 'ROLLED_BACK' : 'ABORTED', details);
+    return finish(book.productionTouched ? 'ROLLED_BACK' : 'ABORTED', details);
   }
 
   async function finish(phase: TerminalPhase, details: AbortDetails | null): Promise<LaunchResult> {

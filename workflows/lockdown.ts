@@ -5,7 +5,6 @@
  */
 import { sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ConfigSnapshot } from '../activities/config-snapshot.js';
-import type { LaunchPlan } from '../domain/plan.js';
 import { abortLaunch } from './abort.js';
 import { checks } from './activity-options.js';
 import { FreezeDesk } from './freeze.js';
@@ -18,19 +17,6 @@ import { setHandler } from '@temporalio/workflow';
 const id = (key: string) => `5.2.${key}`;
 
 export type LockdownResult = { snapshot: ConfigSnapshot };
-
-/** Which env vars and flags break a debug rule (values outside the allowed list). */
-export function debugViolations(plan: LaunchPlan, snapshot: ConfigSnapshot): string[] {
-  const violations: string[] = [];
-  for (const rule of plan.lockdown.debugRules) {
-    const values = rule.source === 'env' ? snapshot.env.revealed : snapshot.flags.flags;
-    for (const [key, value] of Object.entries(values)) {
-      if (!key.toLowerCase().includes(rule.keyContains.toLowerCase())) continue;
-      if (!rule.allowed.includes(value.toLowerCase())) violations.push(`${rule.source}:${key}=${value}`);
-    }
-  }
-  return violations;
-}
 
 export async function lockdown(input: TaskInput): Promise<LockdownResult> {
   const plan = checkPlanInWorkflow(input.plan);
@@ -62,9 +48,7 @@ export async function lockdown(input: TaskInput): Promise<LockdownResult> {
     integration: plan.integrations.config,
     service: plan.service,
     environment: plan.environments.production,
-    revealKeysContaining: plan.lockdown.debugRules
-      .filter((r) => r.source === 'env')
-      .map((r) => r.keyContains),
+    debugRules: plan.lockdown.debugRules,
   });
   await rt.pass(id('configuration.env-locked'), { sha256: snapshot.env.sha256, keys: snapshot.env.keys });
   await rt.verdict(
@@ -84,12 +68,12 @@ export async function lockdown(input: TaskInput): Promise<LockdownResult> {
         ? 'the lockfile lists no packages'
         : `not pinned: ${snapshot.lockfile.unpinned.join(', ')}`),
   );
-  const violations = debugViolations(plan, snapshot);
+  const { violations, checkedKeys } = snapshot.debug;
   await rt.verdict(
     id('configuration.debug-disabled'),
     violations.length === 0,
-    { rules: plan.lockdown.debugRules, violations },
-    `debug enabled: ${violations.join(', ')}`,
+    { rules: plan.lockdown.debugRules, checkedKeys, violations },
+    `debug enabled: ${violations.map((v) => `${v.source}:${v.key}=${v.value}`).join(', ')}`,
   );
 
   // Prove the freeze: an unauthorized change must be refused by the gate and audited.

@@ -60,6 +60,8 @@ export type TaskProgress = {
   /** Replaces the task's pending approvals when present. */
   pending?: PendingApproval[];
   trafficPercent?: number;
+  /** The task is about to change production (deploy or traffic). */
+  productionTouched?: true;
   nextTimer?: { what: string; at: string } | null;
   lastAnalysis?: { at: string; results: ThresholdResult[] };
 };

@@ -80,7 +80,7 @@ export async function monitoring(input: MonitoringInput) {
   if (!c.onCall.ackBy) {
     const remaining = Math.max(1, c.onCall.requestedAt + durationMs(plan.approvals.timeout) - Date.now());
     void rt
-      .awaitApproval('onCallAck', { approvers: [c.onCall.person], timeout: `${remaining}ms` })
+      .awaitApproval('onCallAck', { approvers: [c.onCall.person], timeoutMs: remaining })
       .then(async (ack) => {
         if (!ack) {
           ackTimedOut = true;
@@ -97,7 +97,9 @@ export async function monitoring(input: MonitoringInput) {
           },
           ack.by,
         );
-      });
+      })
+      // Cancelled with the launch (operator abort): nothing is waiting for the ack any more.
+      .catch(() => undefined);
   }
 
   const run = await runAnalysis({
@@ -109,7 +111,7 @@ export async function monitoring(input: MonitoringInput) {
     startedAt: c.startedAt,
     maxEvaluations: input.evaluationsPerRun ?? EVALUATIONS_PER_RUN,
     stopWhen: () => ackTimedOut || workflowInfo().continueAsNewSuggested,
-    onEvaluated: (results) => rt.progress({ lastAnalysis: { at: rt.now(), results } }),
+    onEvaluated: (results) => rt.reportAnalysis(results),
   });
   for (const slot of run.slots) {
     if (slot > c.lastSlot) {
@@ -156,17 +158,22 @@ export async function monitoring(input: MonitoringInput) {
   const expectedSlots = Math.ceil(windowMs / intervalMs);
   for (const category of THRESHOLD_CATEGORIES) {
     const names = plan.analysis.thresholds.filter((t) => t.category === category).map((t) => t.name);
-    const key = category === 'errors' ? 'errors' : category;
+    // Every interval evaluated, and "no data" stayed rare: an interval without a value was not monitored.
+    const blind = names.filter(
+      (n) => (c.state.totals[n]?.inconclusive ?? 0) >= plan.analysis.consecutiveErrorLimit,
+    );
     await rt.verdict(
-      id(`execution.${key}`),
-      c.slotsSeen >= expectedSlots,
+      id(`execution.${category}`),
+      c.slotsSeen >= expectedSlots && blind.length === 0,
       {
         thresholds: names.map((n) => ({ name: n, ...c.state.totals[n] })),
         intervals: expectedSlots,
         evaluated: c.slotsSeen,
         runs: c.runs + 1,
       },
-      `${expectedSlots - c.slotsSeen} of ${expectedSlots} intervals were not evaluated`,
+      c.slotsSeen < expectedSlots
+        ? `${expectedSlots - c.slotsSeen} of ${expectedSlots} intervals were not evaluated`
+        : `no value in ${plan.analysis.consecutiveErrorLimit}+ intervals for ${blind.join(', ')}`,
     );
   }
   const incidents = await checks.unresolvedIncidents({

@@ -3,6 +3,7 @@
  * integrations, a summary to the approvers, then an explicit go/no-go (timeout = no-go).
  */
 import { durationMs } from '../domain/durations.js';
+import { renderQuery } from '../domain/plan.js';
 import { checkPlanInWorkflow } from './plan-check.js';
 import { abortLaunch } from './abort.js';
 import { checks } from './activity-options.js';
@@ -29,7 +30,10 @@ export async function readiness(input: TaskInput): Promise<{ decidedBy: string }
   await rt.pass(id('policy.rollback-authority'), { rollbackAuthority: plan.approvals.rollbackAuthority });
   const successSamples = await checks.runMetricQueries({
     integration: plan.integrations.metrics,
-    queries: plan.successMetrics.map((m) => ({ name: m.name, query: m.query })),
+    queries: plan.successMetrics.map((m) => ({
+      name: m.name,
+      query: renderQuery(m.query, { service, environment: production, version: plan.version }),
+    })),
   });
   const brokenQueries = Object.entries(successSamples).filter(([, s]) => s.status === 'error');
   await rt.verdict(
@@ -133,7 +137,7 @@ export async function readiness(input: TaskInput): Promise<{ decidedBy: string }
 
   const decision = await rt.awaitApproval('goNoGo', {
     approvers: plan.approvals.goNoGo,
-    timeout: plan.approvals.timeout,
+    timeoutMs: durationMs(plan.approvals.timeout),
   });
   if (!decision) {
     await rt.fail(id('verification.go-no-go'), `no decision within ${plan.approvals.timeout}`);

@@ -34,7 +34,7 @@ export async function postLaunchReview(input: TaskInput) {
       left > 0
         ? await rt.awaitApproval('postLaunchReview', {
             approvers: [plan.owners.review],
-            timeout: `${left}ms`,
+            timeoutMs: left,
           })
         : null;
     if (!review) {

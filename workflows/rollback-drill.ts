@@ -7,7 +7,7 @@ import { CancellationScope } from '@temporalio/workflow';
 import { durationMs } from '../domain/durations.js';
 import { ABORT_CAUSES, rollbackSteps } from '../domain/rollback.js';
 import { abortLaunch } from './abort.js';
-import { changes, checks, probes } from './activity-options.js';
+import { changes, checks, probes, uninterrupted } from './activity-options.js';
 import { runAnalysis } from './analysis-loop.js';
 import { checkPlanInWorkflow } from './plan-check.js';
 import { TaskRuntime, type TaskInput } from './task-runtime.js';
@@ -61,7 +61,9 @@ export async function rollbackDrill(input: TaskInput) {
   let badDeployed = false;
   try {
     const deployedAt = Date.now();
-    const deployed = await changes.deploy({ ...staging, version: plan.drill.badVersion });
+    const deployed = await uninterrupted(() =>
+      changes.deploy({ ...staging, version: plan.drill.badVersion }),
+    );
     badDeployed = true;
     await rt.pass(id('execution.bad-version-deployed'), { ...deployed, environment: staging.environment });
 
@@ -75,7 +77,7 @@ export async function rollbackDrill(input: TaskInput) {
       target,
       windowMs: durationMs(plan.drill.detectionTimeout),
       intervalMs,
-      onEvaluated: (results) => rt.progress({ lastAnalysis: { at: rt.now(), results } }),
+      onEvaluated: (results) => rt.reportAnalysis(results),
     });
     if (
       detection.outcome !== 'abort' ||
@@ -94,7 +96,7 @@ export async function rollbackDrill(input: TaskInput) {
       abortLaunch('check-failed', `rollback drill: bad version not detected (${why})`);
     }
     const detectedAt = Date.now();
-    await changes.deploy({ ...staging, version: plan.previousVersion });
+    await uninterrupted(() => changes.deploy({ ...staging, version: plan.previousVersion }));
     badDeployed = false;
     const rolledBackAt = Date.now();
     await rt.pass(id('execution.rollback-triggered'), {

@@ -5,12 +5,11 @@
  */
 import { condition, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ThresholdResult } from '../domain/analysis.js';
-import { decidePendingApproval } from '../domain/approvals.js';
+import { claimedSender, decidePendingApproval } from '../domain/approvals.js';
 import { applyItemUpdate, type ChecklistState, type Evidence, type ItemStatus } from '../domain/checklist.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
-import { durationMs } from '../domain/durations.js';
 import type { AuditEntry, AuditInput, PendingApproval } from '../domain/launch-state.js';
-import { examplePayload, type SignalName, type SignalPayloads } from '../domain/messages.js';
+import { examplePayload, isSignalName, type SignalName, type SignalPayloads } from '../domain/messages.js';
 import type { LaunchPlan } from '../domain/plan.js';
 import {
   analysisQuery,
@@ -24,6 +23,8 @@ import {
 } from './messages.js';
 
 export const ENGINE = 'launch-control';
+/** Unchanged analysis results reach the parent at most this often. */
+export const ANALYSIS_REPORT_EVERY_MS = 5 * 60_000;
 
 export type TaskInput = { plan: LaunchPlan; launchId: string };
 
@@ -34,6 +35,8 @@ export class TaskRuntime {
   lastAnalysis: { at: string; results: ThresholdResult[] } | null = null;
   private readonly inbox: { name: SignalName; payload: unknown }[] = [];
   private readonly parentId = workflowInfo().parent?.workflowId;
+  private reportedVerdicts = '';
+  private reportedAt = 0;
 
   constructor(
     readonly task: TaskId,
@@ -49,13 +52,9 @@ export class TaskRuntime {
         description: SIGNAL_DESCRIPTIONS[name],
       });
     }
-    setHandler(
-      deliverApprovalSignal,
-      ({ name, payload }) => {
-        this.inbox.push({ name, payload });
-      },
-      { description: 'Internal: an approval the parent launch already checked and audited' },
-    );
+    setHandler(deliverApprovalSignal, (message) => this.deliver(message), {
+      description: 'Internal: an approval the parent launch already checked and audited',
+    });
   }
 
   /** Restores items carried over a continue-as-new. */
@@ -134,29 +133,47 @@ export class TaskRuntime {
       });
   }
 
-  /** A signal sent straight to this task (standalone run, or someone bypassing the launch). */
+  /**
+   * A signal sent straight to this task. Run alone, the task decides and audits it. Inside a
+   * launch it is refused (and audited): approvals go to the launch, which checks them once.
+   */
   private async receive(name: SignalName, raw: unknown) {
-    const decision = decidePendingApproval(name, raw, this.pending, this.plan);
-    if (decision.accepted) {
-      this.inbox.push({ name, payload: decision.payload });
-      await this.record({
-        actor: decision.payload.by,
-        action: name,
-        outcome: 'accepted',
-        identity: 'claimed',
-        via: 'signal',
-        detail: { payload: decision.payload },
-      });
-    } else {
-      await this.record({
-        actor: decision.by,
+    const refuse = (by: string, reason: string) =>
+      this.record({
+        actor: by,
         action: name,
         outcome: 'refused',
         identity: 'claimed',
         via: 'signal',
-        reason: decision.reason,
+        reason,
       });
-    }
+    if (this.parentId)
+      return refuse(claimedSender(raw), `send ${name} to the launch ${this.parentId}, not to its task`);
+    const decision = decidePendingApproval(name, raw, this.pending, this.plan);
+    if (!decision.accepted) return refuse(decision.by, decision.reason);
+    this.accept(name, decision.payload, decision.pending);
+    await this.record({
+      actor: decision.payload.by,
+      action: name,
+      outcome: 'accepted',
+      identity: 'claimed',
+      via: 'signal',
+      detail: { payload: decision.payload },
+    });
+  }
+
+  /** From the parent, which already decided and audited: checked again against what this task awaits. */
+  private deliver(message: unknown) {
+    const { name, payload } = (message ?? {}) as { name?: unknown; payload?: unknown };
+    if (typeof name !== 'string' || !isSignalName(name)) return;
+    const decision = decidePendingApproval(name, payload, this.pending, this.plan);
+    if (decision.accepted) this.accept(name, decision.payload, decision.pending);
+  }
+
+  /** Takes the approval off the pending list at once, so a second approver cannot also be accepted. */
+  private accept(name: SignalName, payload: unknown, pending: PendingApproval | null) {
+    this.pending = this.pending.filter((p) => p !== pending);
+    this.inbox.push({ name, payload });
   }
 
   /**
@@ -165,15 +182,14 @@ export class TaskRuntime {
    */
   async awaitApproval<K extends SignalName>(
     name: K,
-    opts: { approvers: string[]; timeout: string; stage?: number },
+    opts: { approvers: string[]; timeoutMs: number; stage?: number },
   ): Promise<SignalPayloads[K] | null> {
-    const requestedAt = this.now();
     const entry: PendingApproval = {
       signal: name,
       task: this.task,
       approvers: opts.approvers,
-      requestedAt,
-      timeoutAt: new Date(Date.now() + durationMs(opts.timeout)).toISOString(),
+      requestedAt: this.now(),
+      timeoutAt: new Date(Date.now() + opts.timeoutMs).toISOString(),
       expects: examplePayload(name, opts.stage === undefined ? {} : { stage: opts.stage }),
       ...(opts.stage === undefined ? {} : { stage: opts.stage }),
     };
@@ -184,12 +200,26 @@ export class TaskRuntime {
     });
     const matches = (m: { name: SignalName; payload: unknown }) =>
       m.name === name && (opts.stage === undefined || (m.payload as { stage?: number }).stage === opts.stage);
-    const arrived = await condition(() => this.inbox.some(matches), durationMs(opts.timeout));
+    const arrived = await condition(() => this.inbox.some(matches), Math.max(1, opts.timeoutMs));
     this.pending = this.pending.filter((p) => p !== entry);
     await this.report({ pending: this.pending, nextTimer: null });
     if (!arrived) return null;
-    const index = this.inbox.findIndex(matches);
-    const [message] = this.inbox.splice(index, 1);
+    const [message] = this.inbox.splice(this.inbox.findIndex(matches), 1);
     return message!.payload as SignalPayloads[K];
+  }
+
+  /**
+   * Latest analysis: kept here for the `analysis` query at every evaluation, but sent to the
+   * parent only when a verdict changes or every few minutes, so the launch's history stays small
+   * over long monitoring windows.
+   */
+  async reportAnalysis(results: ThresholdResult[]) {
+    const at = this.now();
+    this.lastAnalysis = { at, results };
+    const verdicts = results.map((r) => `${r.name}:${r.verdict}`).join(',');
+    if (verdicts === this.reportedVerdicts && Date.now() - this.reportedAt < ANALYSIS_REPORT_EVERY_MS) return;
+    this.reportedVerdicts = verdicts;
+    this.reportedAt = Date.now();
+    await this.report({ lastAnalysis: this.lastAnalysis });
   }
 }

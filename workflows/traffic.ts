@@ -8,7 +8,7 @@ import { endedClean, judgeSample, type AnalysisState } from '../domain/analysis.
 import { durationMs } from '../domain/durations.js';
 import { renderQuery } from '../domain/plan.js';
 import { abortLaunch } from './abort.js';
-import { changes, checks, probes } from './activity-options.js';
+import { changes, checks, probes, uninterrupted } from './activity-options.js';
 import { runAnalysis } from './analysis-loop.js';
 import { checkPlanInWorkflow } from './plan-check.js';
 import { TaskRuntime, type TaskInput } from './task-runtime.js';
@@ -55,12 +55,17 @@ export async function trafficRamp(input: TaskInput) {
     await sleep(opensAt - Date.now());
   }
 
-  const deployment = await changes.deploy({
-    integration: plan.integrations.deployer,
-    ...env,
-    slot: 'canary',
-    version: plan.version,
-  });
+  // Production changes from here on. Each change runs to its end even if the launch is aborted
+  // meanwhile, so the rollback that follows cannot be overtaken by a late "set 50%".
+  await rt.progress({ productionTouched: true });
+  const deployment = await uninterrupted(() =>
+    changes.deploy({
+      integration: plan.integrations.deployer,
+      ...env,
+      slot: 'canary',
+      version: plan.version,
+    }),
+  );
   const stageStates: { percent: number; state: AnalysisState }[] = [];
   for (const stage of plan.ramp) {
     if (Date.now() >= closesAt)
@@ -68,11 +73,9 @@ export async function trafficRamp(input: TaskInput) {
         'launch-window-closed',
         `the launch window closed at ${plan.launchWindow.end} before ${stage.percent}%`,
       );
-    const split = await changes.setTraffic({
-      integration: plan.integrations.traffic,
-      ...env,
-      percent: stage.percent,
-    });
+    const split = await uninterrupted(() =>
+      changes.setTraffic({ integration: plan.integrations.traffic, ...env, percent: stage.percent }),
+    );
     const windowMs = durationMs(stage.observationWindow);
     await rt.progress({
       trafficPercent: split.readBack,
@@ -110,7 +113,7 @@ export async function trafficRamp(input: TaskInput) {
       target,
       windowMs,
       intervalMs,
-      onEvaluated: (results) => rt.progress({ lastAnalysis: { at: rt.now(), results } }),
+      onEvaluated: (results) => rt.reportAnalysis(results),
     });
     if (analysis.outcome === 'abort' && analysis.decision.action === 'abort') {
       if (items)
@@ -128,7 +131,7 @@ export async function trafficRamp(input: TaskInput) {
     if (stage.review === 'manual') {
       const review = await rt.awaitApproval('metricsReview', {
         approvers: plan.approvals.metricsReview,
-        timeout: plan.approvals.timeout,
+        timeoutMs: durationMs(plan.approvals.timeout),
         stage: stage.percent,
       });
       if (!review) {

@@ -143,7 +143,9 @@ function selectorQuery(world: World, parsed: Extract<ParsedQuery, { kind: 'selec
       ? { values: [[now, formatSampleValue(value)]] }
       : { value: [now, formatSampleValue(value)] }),
   });
-  const override = world.metricOverrides.get(parsed.metric);
+  const override =
+    world.metricOverrides.get(`${parsed.metric}|${parsed.labels.service}`) ??
+    world.metricOverrides.get(parsed.metric);
   if (override === 'error')
     return {
       status: 422,

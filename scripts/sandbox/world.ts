@@ -193,10 +193,11 @@ export class World {
   delayNext(pathPrefix: string, count: number, ms: number): void {
     this.delays.push({ pathPrefix, remaining: count, ms });
   }
-  /** Overrides every query of `metric` (any labels); null restores the model. */
-  setMetric(metric: string, value: MetricOverride | null): void {
-    if (value === null) this.metricOverrides.delete(metric);
-    else this.metricOverrides.set(metric, value);
+  /** Overrides queries of `metric` (of one service, or of all); null restores the model. */
+  setMetric(metric: string, value: MetricOverride | null, service?: string): void {
+    const key = service ? `${metric}|${service}` : metric;
+    if (value === null) this.metricOverrides.delete(key);
+    else this.metricOverrides.set(key, value);
   }
 
   openIncident(service: string, title: string, status: WorldIncident['status'] = 'triggered'): WorldIncident {

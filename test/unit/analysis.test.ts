@@ -47,6 +47,16 @@ test('aborts as soon as one threshold breaches consecutiveBreaches times in a ro
   assert.equal(state.totals.errors?.breach, 3);
 });
 
+test('a gap in the data does not clear a breach run (breach, empty, breach aborts)', () => {
+  const state = newAnalysisState();
+  const empty: Sample = { status: 'error', value: null, error: 'timeout' };
+  const step = (sample: Sample) =>
+    recordEvaluation(state, evaluateAbortThresholds([errorRatio], { errors: sample }), limits);
+  assert.equal(step(ok(0.2)).action, 'continue');
+  assert.equal(step(empty).action, 'continue');
+  assert.equal(step(ok(0.2)).action, 'abort');
+});
+
 test('inconclusive results count toward consecutiveErrorLimit and abort (fail safe)', () => {
   const state = newAnalysisState();
   const empty: Sample = { status: 'empty', value: null, error: 'no series' };
