@@ -43,20 +43,19 @@ export async function autopilot(handle: WorkflowHandle, answer: Answer = approve
     () => (closed = true),
   );
   while (!closed) {
-    let status: LaunchStatus | null = null;
     try {
-      status = await handle.query(statusQuery);
+      const status: LaunchStatus = await handle.query(statusQuery);
+      for (const p of status.pendingApprovals) {
+        const key = `${p.signal}:${p.stage ?? ''}:${p.requestedAt}`;
+        if (answered.has(key)) continue;
+        answered.add(key);
+        const message = answer(p);
+        if (!message) continue;
+        await handle.signal(message.name, message.payload);
+        sent.push(message);
+      }
     } catch {
-      // not started yet, or closing
-    }
-    for (const p of status?.pendingApprovals ?? []) {
-      const key = `${p.signal}:${p.stage ?? ''}:${p.requestedAt}`;
-      if (answered.has(key)) continue;
-      const message = answer(p);
-      answered.add(key);
-      if (!message) continue;
-      await handle.signal(message.name, message.payload);
-      sent.push(message);
+      // not started yet, closing, or the test environment is going away
     }
     await new Promise((r) => setTimeout(r, 150));
   }
