@@ -8,7 +8,11 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startApi } from '../api/server.js';
 import { createIntegrationRegistry } from '../integrations/registry.js';
-import { integrationsConfigFromEnv, INTEGRATIONS_ENV } from '../worker/integrations-from-env.js';
+import {
+  configuredNames,
+  integrationsConfigFromEnv,
+  INTEGRATIONS_ENV,
+} from '../worker/integrations-from-env.js';
 import { connectionOptions, temporalSettingsFromEnv } from '../worker/temporal-connection.js';
 import { createLaunchWorker } from '../worker/worker.js';
 import { startDevServer, type DevServer } from './dev-server.js';
@@ -69,8 +73,7 @@ async function main() {
     host: process.env.HOST ?? '127.0.0.1',
     port: Number(process.env.PORT ?? 8080),
     ...(uiUrl ? { temporalUiUrl: uiUrl } : {}),
-    integrationNames: (kind: string) =>
-      Object.keys((config as Record<string, Record<string, unknown> | undefined>)[kind] ?? {}),
+    integrationNames: configuredNames(registry),
   });
   stops.push(api.close);
 

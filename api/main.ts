@@ -1,0 +1,33 @@
+/**
+ * A standalone API process (scale out behind a load balancer): connects to `TEMPORAL_ADDRESS`;
+ * `LAUNCH_CONTROL_INTEGRATIONS` (when set) lets it refuse plans naming unknown integrations.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { createIntegrationRegistry } from '../integrations/registry.js';
+import { configuredNames, integrationsConfigFromEnv } from '../worker/integrations-from-env.js';
+import { connectionOptions, temporalSettingsFromEnv } from '../worker/temporal-connection.js';
+import { startApi } from './server.js';
+
+const settings = temporalSettingsFromEnv();
+const config = await integrationsConfigFromEnv();
+const connection = await Connection.connect(connectionOptions(settings));
+const client = new Client({ connection, namespace: settings.namespace });
+const api = await startApi({
+  client,
+  taskQueue: settings.taskQueue,
+  host: process.env.HOST ?? '127.0.0.1',
+  port: Number(process.env.PORT ?? 8080),
+  ...(process.env.TEMPORAL_UI_URL ? { temporalUiUrl: process.env.TEMPORAL_UI_URL } : {}),
+  ...(config ? { integrationNames: configuredNames(createIntegrationRegistry(config)) } : {}),
+});
+console.log(
+  `[api] ${api.url} → Temporal ${settings.address} (namespace ${settings.namespace}, task queue ${settings.taskQueue})`,
+);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void api
+      .close()
+      .then(() => connection.close())
+      .then(() => process.exit(0));
+  });
+}
