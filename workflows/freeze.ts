@@ -5,15 +5,13 @@
  * answer and every override are audited.
  */
 import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { parseSignalPayload, type RefusalCode } from '../domain/approvals.js';
-import type { AuditInput } from '../domain/launch-state.js';
+import { parseSignalPayload } from '../domain/approvals.js';
+import { accepted, refused, type RecordAudit } from './outcomes.js';
 import { authorizedSenders, configChangeRequestSchema, describePayloadErrors } from '../domain/messages.js';
 import type { LaunchPlan } from '../domain/plan.js';
 import { claimedSender } from '../domain/approvals.js';
 import { requestConfigChangeUpdate, type ApprovalOutcome, type ConfigChangeAnswer } from './messages.js';
 import { LAUNCH_FREEZE_ACTIVE } from './search-attributes.js';
-
-type Record = (entry: AuditInput) => number;
 
 export class FreezeDesk {
   active = false;
@@ -23,7 +21,7 @@ export class FreezeDesk {
   constructor(
     private readonly plan: LaunchPlan,
     private readonly launchId: string,
-    private readonly record: Record,
+    private readonly record: RecordAudit,
   ) {
     setHandler(requestConfigChangeUpdate, (raw) => this.decideChange(raw), {
       description:
@@ -61,39 +59,40 @@ export class FreezeDesk {
   /** `freezeOverride`: an override approver allows one named change while the freeze holds. */
   override(raw: unknown, via: 'signal' | 'update'): ApprovalOutcome {
     const parsed = parseSignalPayload('freezeOverride', raw);
-    const refuse = (by: string, reason: string, code: RefusalCode): ApprovalOutcome => ({
-      accepted: false,
-      reason,
-      code,
-      auditSeq: this.record({
-        actor: by,
-        action: 'freezeOverride',
-        outcome: 'refused',
-        identity: 'claimed',
+    const action = 'freezeOverride';
+    if (!parsed.accepted)
+      return refused(this.record, {
+        actor: parsed.by,
+        action,
         via,
-        reason,
-      }),
-    });
-    if (!parsed.accepted) return refuse(parsed.by, parsed.reason, parsed.code);
+        reason: parsed.reason,
+        code: parsed.code,
+      });
     const payload = parsed.payload as { by: string; change: string; reason: string };
     const allowed = authorizedSenders(this.plan, 'freezeOverride');
     if (!allowed.includes(payload.by))
-      return refuse(
-        payload.by,
-        `${payload.by} may not override the freeze; allowed: ${allowed.join(', ')}`,
-        'forbidden',
-      );
-    if (!this.active) return refuse(payload.by, 'no freeze is active', 'conflict');
+      return refused(this.record, {
+        actor: payload.by,
+        action,
+        via,
+        reason: `${payload.by} may not override the freeze; allowed: ${allowed.join(', ')}`,
+        code: 'forbidden',
+      });
+    if (!this.active)
+      return refused(this.record, {
+        actor: payload.by,
+        action,
+        via,
+        reason: 'no freeze is active',
+        code: 'conflict',
+      });
     this.overrides.set(payload.change, payload.by);
-    const auditSeq = this.record({
+    return accepted(this.record, {
       actor: payload.by,
-      action: 'freezeOverride',
-      outcome: 'accepted',
-      identity: 'claimed',
+      action,
       via,
       detail: { change: payload.change, reason: payload.reason },
     });
-    return { accepted: true, auditSeq };
   }
 
   private decideChange(raw: unknown): ConfigChangeAnswer {

@@ -13,10 +13,11 @@ import {
   type ChildWorkflowHandle,
   type Workflow,
 } from '@temporalio/workflow';
-import { decidePendingApproval, parseSignalPayload, type RefusalCode } from '../domain/approvals.js';
+import { decidePendingApproval, parseSignalPayload } from '../domain/approvals.js';
+import { accepted, refused } from './outcomes.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
 import type { AbortInfo, Phase, TerminalPhase } from '../domain/launch-state.js';
-import { authorizedSenders, SIGNAL_NAMES, type SignalName } from '../domain/messages.js';
+import { authorizedSenders, isSignalName, SIGNAL_NAMES, type SignalName } from '../domain/messages.js';
 import { launchIdFor, type LaunchPlan } from '../domain/plan.js';
 import { abortDetailsOf, type AbortDetails } from './abort.js';
 import { changes, checks, undoChanges } from './activity-options.js';
@@ -43,6 +44,15 @@ export type LaunchInput = { plan: unknown };
 export type LaunchResult = { launchId: string; phase: TerminalPhase; abort: AbortInfo | null };
 
 class LaunchAborted extends Error {}
+type Via = 'signal' | 'update';
+const ABORTABLE_PHASES: Phase[] = [
+  'STARTING',
+  'READINESS',
+  'LOCKDOWN',
+  'ROLLBACK_DRILL',
+  'TRAFFIC',
+  'MONITORING',
+];
 
 export async function launch(input: LaunchInput): Promise<LaunchResult> {
   const plan = checkPlanInWorkflow(input.plan);
@@ -54,117 +64,77 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
   let activeScope: CancellationScope | null = null;
   let abortRequest: AbortDetails | null = null;
 
+  const record = (entry: Parameters<LaunchBook['record']>[0]) => book.record(entry);
+
   /** goNoGo, metricsReview, onCallAck, postLaunchReview: checked here, forwarded to the waiting task. */
-  const handleApproval = (name: SignalName, raw: unknown, via: 'signal' | 'update'): ApprovalOutcome => {
+  const handleApproval = (name: SignalName, raw: unknown, via: Via): ApprovalOutcome => {
     const decision = decidePendingApproval(name, raw, book.pendingApprovals(), plan);
     if (!decision.accepted)
-      return {
-        accepted: false,
+      return refused(record, {
+        actor: decision.by,
+        action: name,
+        via,
         reason: decision.reason,
         code: decision.code,
-        auditSeq: book.record({
-          actor: decision.by,
-          action: name,
-          outcome: 'refused',
-          identity: 'claimed',
-          via,
-          reason: decision.reason,
-        }),
-      };
+      });
     book.consumePending(decision.pending);
-    const auditSeq = book.record({
-      actor: (decision.payload as { by: string }).by,
+    const payload = decision.payload as { by: string };
+    const outcome = accepted(record, {
+      actor: payload.by,
       action: name,
-      outcome: 'accepted',
-      identity: 'claimed',
       via,
       task: decision.pending?.task,
-      detail: { payload: decision.payload },
+      detail: { payload },
     });
     // If the task finished meanwhile nothing waits any more; the acceptance is audited either way.
-    void activeChild
-      ?.signal(deliverApprovalSignal, { name, payload: decision.payload })
-      .catch(() => undefined);
-    return { accepted: true, auditSeq };
+    void activeChild?.signal(deliverApprovalSignal, { name, payload }).catch(() => undefined);
+    return outcome;
   };
 
-  const handleAbort = (raw: unknown, via: 'signal' | 'update'): ApprovalOutcome => {
+  const handleAbort = (raw: unknown, via: Via): ApprovalOutcome => {
     const parsed = parseSignalPayload('abort', raw);
-    const refuse = (by: string, reason: string, code: RefusalCode): ApprovalOutcome => ({
-      accepted: false,
-      reason,
-      code,
-      auditSeq: book.record({
-        actor: by,
+    if (!parsed.accepted)
+      return refused(record, {
+        actor: parsed.by,
         action: 'abort',
-        outcome: 'refused',
-        identity: 'claimed',
         via,
-        reason,
-      }),
-    });
-    if (!parsed.accepted) return refuse(parsed.by, parsed.reason, parsed.code);
+        reason: parsed.reason,
+        code: parsed.code,
+      });
     const { by, reason } = parsed.payload as { by: string; reason: string };
     const allowed = authorizedSenders(plan, 'abort');
     if (!allowed.includes(by))
-      return refuse(by, `${by} may not abort; allowed: ${allowed.join(', ')}`, 'forbidden');
-    if (
-      abortRequest ||
-      !['STARTING', 'READINESS', 'LOCKDOWN', 'ROLLBACK_DRILL', 'TRAFFIC', 'MONITORING'].includes(
-        book.status.phase,
-      )
-    )
-      return refuse(by, `nothing to abort in phase ${book.status.phase}`, 'conflict');
-    abortRequest = { cause: 'operator-abort', detail: reason, by };
-    activeScope?.cancel();
-    return {
-      accepted: true,
-      auditSeq: book.record({
+      return refused(record, {
         actor: by,
         action: 'abort',
-        outcome: 'accepted',
-        identity: 'claimed',
         via,
-        reason,
-      }),
-    };
+        reason: `${by} may not abort; allowed: ${allowed.join(', ')}`,
+        code: 'forbidden',
+      });
+    if (abortRequest || !ABORTABLE_PHASES.includes(book.status.phase))
+      return refused(record, {
+        actor: by,
+        action: 'abort',
+        via,
+        reason: `nothing to abort in phase ${book.status.phase}`,
+        code: 'conflict',
+      });
+    abortRequest = { cause: 'operator-abort', detail: reason, by };
+    activeScope?.cancel();
+    return accepted(record, { actor: by, action: 'abort', via, reason });
   };
 
-  const dispatch = (name: string, raw: unknown, via: 'signal' | 'update'): ApprovalOutcome => {
+  const dispatch = (name: string, raw: unknown, via: Via): ApprovalOutcome => {
     try {
       if (name === 'abort') return handleAbort(raw, via);
       if (name === 'freezeOverride') return freeze.override(raw, via);
-      if ((SIGNAL_NAMES as string[]).includes(name)) return handleApproval(name as SignalName, raw, via);
+      if (isSignalName(name)) return handleApproval(name, raw, via);
       const reason = `unknown signal "${name}"; known: ${SIGNAL_NAMES.join(', ')}`;
-      return {
-        accepted: false,
-        reason,
-        code: 'invalid',
-        auditSeq: book.record({
-          actor: '(unknown)',
-          action: String(name).slice(0, 100),
-          outcome: 'refused',
-          identity: 'claimed',
-          via,
-          reason,
-        }),
-      };
+      return refused(record, { actor: '(unknown)', action: String(name), via, reason, code: 'invalid' });
     } catch (err) {
       // A handler must never fail the workflow task: record and refuse.
       const reason = `could not process: ${err instanceof Error ? err.message : String(err)}`;
-      return {
-        accepted: false,
-        reason,
-        code: 'invalid',
-        auditSeq: book.record({
-          actor: '(unknown)',
-          action: String(name).slice(0, 100),
-          outcome: 'refused',
-          identity: 'claimed',
-          via,
-          reason,
-        }),
-      };
+      return refused(record, { actor: '(unknown)', action: String(name), via, reason, code: 'invalid' });
     }
   };
   for (const name of SIGNAL_NAMES) {

@@ -11,6 +11,9 @@ import { resolveTemporalCli } from '../../scripts/temporal-cli.js';
 import { createLaunchWorker } from '../../worker/worker.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { startWorld, type World } from './world.js';
+import type { LaunchPlanInput } from '../../domain/plan.js';
+import { launch } from '../../workflows/launch.js';
+import { fastPlan } from './plans.js';
 
 /** The drill's known-bad build in `fastPlan`; the world serves it with a high error rate. */
 export const KNOWN_BAD_VERSION = '3.0.0-bad';
@@ -83,4 +86,23 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 2000)}`);
+}
+
+/** Starts a `launch` of `fastPlan` for its own service (tests run concurrently, one service each). */
+export function startLaunch(h: Harness, service: string, overrides: Partial<LaunchPlanInput> = {}) {
+  const plan = fastPlan({ service, launchId: `${service}-launch`, ...overrides });
+  return h.env.client.workflow.start(launch, {
+    taskQueue: h.taskQueue,
+    workflowId: plan.launchId!,
+    args: [{ plan }],
+  });
+}
+
+/** No workflow task of these workflows failed (a handler threw, a bug, non-determinism). */
+export async function assertNoFailedWorkflowTasks(h: Harness, workflowIds: string[]) {
+  for (const id of workflowIds) {
+    const history = await h.env.client.workflow.getHandle(id).fetchHistory();
+    const failed = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
+    if (failed.length > 0) throw new Error(`${id} had ${failed.length} failed workflow task(s)`);
+  }
 }

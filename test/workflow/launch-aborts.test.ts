@@ -8,7 +8,7 @@ import { launch } from '../../workflows/launch.js';
 import { auditQuery, checklistQuery, statusQuery } from '../../workflows/messages.js';
 import { approveEverything, autopilot } from '../support/approver.js';
 import { fastPlan } from '../support/plans.js';
-import { eventually, startHarness, type Harness } from '../support/temporal.js';
+import { eventually, startHarness, startLaunch, type Harness } from '../support/temporal.js';
 import type { LaunchPlanInput } from '../../domain/plan.js';
 import { assertReplays } from '../support/replay.js';
 
@@ -20,14 +20,8 @@ after(async () => {
   await h?.stop();
 });
 
-function start(service: string, overrides: Partial<LaunchPlanInput> = {}) {
-  const plan = fastPlan({ service, launchId: `${service}-launch`, ...overrides });
-  return h.env.client.workflow.start(launch, {
-    taskQueue: h.taskQueue,
-    workflowId: plan.launchId!,
-    args: [{ plan }],
-  });
-}
+const start = (service: string, overrides: Partial<LaunchPlanInput> = {}) =>
+  startLaunch(h, service, overrides);
 
 describe('aborts', { concurrency: true }, () => {
   test('a breach at 10% aborts during the window and rolls back: traffic on stable, previous version, freeze lifted', async () => {

@@ -2,11 +2,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LaunchPlanInput } from '../../domain/plan.js';
-import { launch } from '../../workflows/launch.js';
 import { auditQuery, checklistQuery, statusQuery } from '../../workflows/messages.js';
 import { approveEverything, autopilot } from '../support/approver.js';
 import { fastPlan } from '../support/plans.js';
-import { eventually, startHarness, type Harness } from '../support/temporal.js';
+import {
+  assertNoFailedWorkflowTasks,
+  eventually,
+  startHarness,
+  startLaunch,
+  type Harness,
+} from '../support/temporal.js';
 
 let h: Harness;
 before(async () => {
@@ -16,22 +21,10 @@ after(async () => {
   await h?.stop();
 });
 
-function start(service: string, overrides: Partial<LaunchPlanInput> = {}) {
-  const plan = fastPlan({ service, launchId: `${service}-launch`, ...overrides });
-  return h.env.client.workflow.start(launch, {
-    taskQueue: h.taskQueue,
-    workflowId: plan.launchId!,
-    args: [{ plan }],
-  });
-}
+const start = (service: string, overrides: Partial<LaunchPlanInput> = {}) =>
+  startLaunch(h, service, overrides);
 
-async function noFailedWorkflowTasks(workflowIds: string[]) {
-  for (const id of workflowIds) {
-    const history = await h.env.client.workflow.getHandle(id).fetchHistory();
-    const failed = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
-    assert.equal(failed.length, 0, `${id} had a failed workflow task`);
-  }
-}
+const noFailedWorkflowTasks = (ids: string[]) => assertNoFailedWorkflowTasks(h, ids);
 
 describe('resilience', { concurrency: true }, () => {
   test('an abort during heightened monitoring, before the on-call ack, rolls back and closes the task', async () => {
