@@ -226,17 +226,43 @@ const launchPlanObject = z
   .strict();
 
 export type LaunchPlan = z.infer<typeof launchPlanObject>;
-export const launchPlanSchema = launchPlanObject.superRefine(checkCrossFieldRules);
+/**
+ * The cross-field rules run even when some fields are malformed (`when`), so one 400 names every
+ * problem; each group of rules runs only if the fields it reads parsed cleanly.
+ */
+export const launchPlanSchema = launchPlanObject.superRefine(checkCrossFieldRules, {
+  when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+});
 export type LaunchPlanInput = z.input<typeof launchPlanSchema>;
 
 function checkCrossFieldRules(p: LaunchPlan, ctx: z.RefinementCtx) {
   const issue = (path: (string | number)[], message: string) =>
     ctx.addIssue({ code: 'custom', path, message });
+  const earlier = [...ctx.issues];
+  /** True when every field under these paths parsed without an issue (and is present). */
+  const clean = (...paths: string[][]) =>
+    paths.every((path) => {
+      const value = path.reduce<unknown>(
+        (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+        p,
+      );
+      return value !== undefined && !earlier.some((i) => path.every((k, n) => String(i.path?.[n]) === k));
+    });
 
-  if (p.version === p.previousVersion) issue(['version'], 'must differ from previousVersion');
-  if (p.drill.badVersion === p.previousVersion)
+  if (clean(['version'], ['previousVersion']) && p.version === p.previousVersion)
+    issue(['version'], 'must differ from previousVersion');
+  if (clean(['drill'], ['previousVersion']) && p.drill.badVersion === p.previousVersion)
     issue(['drill', 'badVersion'], 'must differ from previousVersion');
+  if (clean(['ramp'], ['analysis'])) checkRamp(p, issue);
+  if (clean(['monitoring']) && durationMs(p.monitoring.window) < durationMs(p.monitoring.interval))
+    issue(['monitoring', 'window'], 'must be at least monitoring.interval');
+  if (clean(['launchWindow'], ['freezeWindow'])) checkWindows(p, issue);
+  if (clean(['analysis'])) checkThresholds(p, issue);
+}
 
+type AddIssue = (path: (string | number)[], message: string) => void;
+
+function checkRamp(p: LaunchPlan, issue: AddIssue) {
   const stages = p.ramp;
   if (stages.length < 2) issue(['ramp'], 'needs at least two stages (0 and 100)');
   if (stages[0] && stages[0].percent !== 0)
@@ -266,9 +292,9 @@ function checkCrossFieldRules(p: LaunchPlan, ctx: z.RefinementCtx) {
         `more than ${MAX_EVALUATIONS_PER_STAGE} evaluations; raise the interval`,
       );
   });
-  if (durationMs(p.monitoring.window) < durationMs(p.monitoring.interval))
-    issue(['monitoring', 'window'], 'must be at least monitoring.interval');
+}
 
+function checkWindows(p: LaunchPlan, issue: AddIssue) {
   for (const key of ['launchWindow', 'freezeWindow'] as const) {
     if (Date.parse(p[key].end) <= Date.parse(p[key].start)) issue([key, 'end'], 'must be after start');
   }
@@ -276,7 +302,9 @@ function checkCrossFieldRules(p: LaunchPlan, ctx: z.RefinementCtx) {
     issue(['freezeWindow', 'start'], 'the freeze must begin no later than the launch window');
   if (Date.parse(p.freezeWindow.end) < Date.parse(p.launchWindow.end))
     issue(['freezeWindow', 'end'], 'the freeze must last at least until the launch window ends');
+}
 
+function checkThresholds(p: LaunchPlan, issue: AddIssue) {
   const names = new Set<string>();
   p.analysis.thresholds.forEach((t, i) => {
     if (names.has(t.name))
