@@ -14,6 +14,7 @@ import {
   INTEGRATIONS_ENV,
 } from '../worker/integrations-from-env.js';
 import { connectionOptions, temporalSettingsFromEnv } from '../worker/temporal-connection.js';
+import { ensureSearchAttributes } from '../worker/search-attributes-setup.js';
 import { createLaunchWorker } from '../worker/worker.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { startWorld, type World } from './sandbox/world.js';
@@ -43,7 +44,10 @@ async function main() {
     stops.push(() => world!.close());
     config = world.integrationsConfig();
     log(
-      `[sandbox] ${INTEGRATIONS_ENV} is not set: using the SANDBOX, a simulated outside world on ${world.url} (known-bad build: 3.0.0-bad)`,
+      `[sandbox] ${INTEGRATIONS_ENV} is not set: using the SANDBOX, a simulated outside world on ${world.url}`,
+    );
+    log(
+      `[sandbox] known-bad build: 3.0.0-bad; on call: ${world.onCallPerson}; review links go under ${world.url}/docs/`,
     );
   }
   const registry = createIntegrationRegistry(config);
@@ -51,6 +55,7 @@ async function main() {
   const connection = await NativeConnection.connect(connectionOptions(settings));
   const clientConnection = await Connection.connect(connectionOptions(settings));
   const client = new Client({ connection: clientConnection, namespace: settings.namespace });
+  await ensureSearchAttributes(clientConnection, settings.namespace, log);
   const worker = await createLaunchWorker({
     connection,
     client,

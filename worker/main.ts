@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createIntegrationRegistry } from '../integrations/registry.js';
 import { integrationsConfigFromEnv, INTEGRATIONS_ENV } from './integrations-from-env.js';
 import { connectionOptions, temporalSettingsFromEnv } from './temporal-connection.js';
+import { ensureSearchAttributes } from './search-attributes-setup.js';
 import { createLaunchWorker } from './worker.js';
 
 const BUNDLE = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
@@ -21,10 +22,9 @@ if (!config) {
   process.exit(2);
 }
 const connection = await NativeConnection.connect(connectionOptions(settings));
-const client = new Client({
-  connection: await Connection.connect(connectionOptions(settings)),
-  namespace: settings.namespace,
-});
+const clientConnection = await Connection.connect(connectionOptions(settings));
+const client = new Client({ connection: clientConnection, namespace: settings.namespace });
+await ensureSearchAttributes(clientConnection, settings.namespace, (line) => console.log(line));
 const worker = await createLaunchWorker({
   connection,
   client,
