@@ -218,9 +218,19 @@ test('the example plans are valid', async () => {
 
 test('one answer names shape errors and rule errors together', () => {
   const plan = fastPlan();
-  const errors = errorsOf({ ...plan, service: undefined, ramp: [{ percent: 5, observationWindow: '2s' }, ...plan.ramp!.slice(1)] });
-  assert.ok(errors.some((e) => e.startsWith('service:')), errors.join('\n'));
-  assert.ok(errors.some((e) => /ramp\.0\.percent: the ramp starts at 0/.test(e)), errors.join('\n'));
+  const errors = errorsOf({
+    ...plan,
+    service: undefined,
+    ramp: [{ percent: 5, observationWindow: '2s' }, ...plan.ramp!.slice(1)],
+  });
+  assert.ok(
+    errors.some((e) => e.startsWith('service:')),
+    errors.join('\n'),
+  );
+  assert.ok(
+    errors.some((e) => /ramp\.0\.percent: the ramp starts at 0/.test(e)),
+    errors.join('\n'),
+  );
   // A malformed field does not produce a second, misleading rule error about itself.
   const malformed = errorsOf({ ...plan, version: 42 });
   assert.deepEqual(malformed.filter((e) => e.startsWith('version')).length, 1, malformed.join('\n'));
