@@ -2,8 +2,8 @@
  * Server-side integrations configuration: which external systems this server talks to, by name.
  *
  * Plans only carry integration *names*; everything here (URLs, token variable names) stays on the
- * server. Each kind maps names to a discriminated union on `type`, so later adapter types (HAProxy,
- * files, command deployer, …) are added as new union members without touching existing ones.
+ * server. Each kind maps names to a discriminated union on `type` (traffic: webhook | haproxy,
+ * deployer: webhook | command, config: http | files); a new adapter type is a new union member.
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -60,6 +60,97 @@ export const webhookDeployerSchema = z.strictObject({
   timeoutMs,
   tokenEnv,
 });
+/** An absolute filesystem path (sockets, directories, working directories). */
+const absolutePath = z
+  .string()
+  .regex(/^\/[^\0\n\r]*$/, 'must be an absolute path')
+  .max(4096);
+
+/** HAProxy proxy and server names: the characters HAProxy itself allows (no spaces, ";", "/"). */
+export const HAPROXY_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+const haproxyName = z.string().regex(HAPROXY_NAME_PATTERN, 'letters, digits, "_", ".", ":" or "-"');
+
+export const haproxyTrafficSchema = z
+  .strictObject({
+    type: z.literal('haproxy'),
+    /** Unix socket of the runtime API (`stats socket … level admin`). */
+    socket: absolutePath.optional(),
+    /** `host:port` of a TCP runtime API (`stats socket ipv4@host:port level admin`). */
+    address: z
+      .string()
+      .regex(/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/, 'must be host:port')
+      .optional(),
+    /** Backend name template; `{service}` and `{environment}` are filled in. */
+    backend: z
+      .string()
+      .regex(
+        /^(?:[A-Za-z0-9_.:-]|\{service\}|\{environment\})+$/,
+        'HAProxy name characters and the placeholders {service} and {environment}',
+      )
+      .default('{service}-{environment}'),
+    stableServer: haproxyName.default('stable'),
+    canaryServer: haproxyName.default('canary'),
+    timeoutMs,
+  })
+  .refine((c) => (c.socket === undefined) !== (c.address === undefined), {
+    message: 'exactly one of socket and address is required',
+    path: ['socket'],
+  })
+  .refine((c) => c.stableServer !== c.canaryServer, {
+    message: 'must differ from stableServer',
+    path: ['canaryServer'],
+  });
+
+/** `{name}` placeholders of an argv element; only the listed ones may be used. */
+function usesOnlyPlaceholders(allowed: readonly string[]) {
+  return (argv: readonly string[]) =>
+    argv.every((arg) => [...arg.matchAll(/\{([A-Za-z_]+)\}/g)].every((m) => allowed.includes(m[1] ?? '')));
+}
+const argv = z
+  .array(z.string().min(1).max(4096))
+  .min(1)
+  .max(256)
+  .refine((a) => !(a[0] ?? '').includes('{'), 'the program (first element) cannot contain placeholders');
+
+export const commandDeployerSchema = z.strictObject({
+  type: z.literal('command'),
+  /** argv of the deploy command; `{service}`, `{environment}`, `{slot}`, `{version}` are filled in. */
+  deploy: argv.refine(
+    usesOnlyPlaceholders(['service', 'environment', 'slot', 'version']),
+    'placeholders are {service}, {environment}, {slot} and {version}',
+  ),
+  /** argv printing the slot's version on stdout; `{service}`, `{environment}`, `{slot}`. */
+  currentVersion: argv.refine(
+    usesOnlyPlaceholders(['service', 'environment', 'slot']),
+    'placeholders are {service}, {environment} and {slot}',
+  ),
+  timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
+  cwd: absolutePath.optional(),
+});
+
+/** A path template relative to `directory`; no absolute paths and no `..` segments. */
+const relativeTemplate = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine(
+    (t) => !t.startsWith('/') && !t.includes('\0') && !t.split(/[\\/]/).includes('..'),
+    'must be a relative path without ".." segments',
+  );
+
+export const filesConfigSourceSchema = z.strictObject({
+  type: z.literal('files'),
+  directory: absolutePath,
+  /** Defaults: `{service}/{environment}/.env`, `{service}/{environment}/flags.json`, `{service}/package-lock.json`. */
+  files: z
+    .strictObject({
+      env: relativeTemplate.optional(),
+      flags: relativeTemplate.optional(),
+      lockfile: relativeTemplate.optional(),
+    })
+    .optional(),
+});
+
 export const httpHealthSchema = z.strictObject({ type: z.literal('http'), url: httpUrl, timeoutMs });
 export const httpConfigSourceSchema = z.strictObject({
   type: z.literal('http'),
@@ -124,10 +215,10 @@ function namedAdapters<
 
 export const integrationsConfigSchema = z.strictObject({
   metrics: namedAdapters(prometheusMetricsSchema),
-  traffic: namedAdapters(webhookTrafficSchema),
-  deployer: namedAdapters(webhookDeployerSchema),
+  traffic: namedAdapters(webhookTrafficSchema, haproxyTrafficSchema),
+  deployer: namedAdapters(webhookDeployerSchema, commandDeployerSchema),
   health: namedAdapters(httpHealthSchema),
-  config: namedAdapters(httpConfigSourceSchema),
+  config: namedAdapters(httpConfigSourceSchema, filesConfigSourceSchema),
   notifier: namedAdapters(slackNotifierSchema),
   ci: namedAdapters(githubCiSchema),
   oncall: namedAdapters(pagerdutyOnCallSchema),
@@ -157,6 +248,10 @@ export type HttpDocsConfig = z.infer<typeof httpDocsSchema>;
 export type VaultSecretsConfig = z.infer<typeof vaultSecretsSchema>;
 export type HttpBackupsConfig = z.infer<typeof httpBackupsSchema>;
 export type HttpIntegrityConfig = z.infer<typeof httpIntegritySchema>;
+/** Input shape (defaults optional): the factory applies them too, so hand-built configs work. */
+export type HaproxyTrafficConfig = z.input<typeof haproxyTrafficSchema>;
+export type CommandDeployerConfig = z.infer<typeof commandDeployerSchema>;
+export type FilesConfigSourceConfig = z.infer<typeof filesConfigSourceSchema>;
 
 /** One line per problem, `path.to.field: message`, so an operator can fix every field in one go. */
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {

@@ -3,6 +3,9 @@
  * on first use, and then reused; a name that is not configured is an `UnknownIntegrationError`.
  */
 import type { AdapterConfig, IntegrationsConfig } from './config.js';
+import { createCommandDeployer } from './command/deployer-command.js';
+import { createFilesConfigSource } from './files/config-files.js';
+import { createHaproxyTrafficRouter } from './haproxy/traffic-haproxy.js';
 import type { AdapterContext } from './http/client.js';
 import { createHttpBackups } from './http/backups.js';
 import { createHttpConfigSource } from './http/config-source.js';
@@ -25,31 +28,53 @@ import {
   type IntegrationRegistry,
 } from './types.js';
 
-type AdapterFactory<K extends IntegrationKind> = (
+/** The config of one adapter `type` of a kind, e.g. `ConfigOfType<'traffic', 'haproxy'>`. */
+type ConfigOfType<K extends IntegrationKind, T extends string> = Extract<AdapterConfig<K>, { type: T }>;
+
+/** Per kind, one factory per adapter `type`; TypeScript insists on an entry for every type. */
+type FactoriesOf<K extends IntegrationKind> = {
+  [T in AdapterConfig<K>['type']]: (
+    config: ConfigOfType<K, T>,
+    context: AdapterContext,
+  ) => IntegrationKinds[K];
+};
+
+const factories: { [K in IntegrationKind]: FactoriesOf<K> } = {
+  metrics: { prometheus: createPrometheusMetrics },
+  traffic: { webhook: createWebhookTrafficRouter, haproxy: createHaproxyTrafficRouter },
+  deployer: { webhook: createWebhookDeployer, command: createCommandDeployer },
+  health: { http: createHttpHealthProbe },
+  config: { http: createHttpConfigSource, files: createFilesConfigSource },
+  notifier: { 'slack-webhook': createSlackNotifier },
+  ci: { github: createGithubCiStatus },
+  oncall: { pagerduty: createPagerdutyOnCall },
+  incidents: { pagerduty: createPagerdutyIncidents },
+  tracker: { github: createGithubTracker },
+  docs: { http: createHttpDocs },
+  secrets: { vault: createVaultSecrets },
+  backups: { http: createHttpBackups },
+  integrity: { http: createHttpDataIntegrity },
+};
+
+/** Dispatches on `type` (configs are validated, but a hand-built one may name an unknown type). */
+function buildAdapter<K extends IntegrationKind>(
+  kind: K,
   config: AdapterConfig<K>,
   context: AdapterContext,
-) => IntegrationKinds[K];
-
-/**
- * One factory per kind. Each kind's config is a union on `type`; a kind with a single adapter type
- * needs no switch yet, and TypeScript flags these entries when a new `type` is added to a union.
- */
-const factories: { [K in IntegrationKind]: AdapterFactory<K> } = {
-  metrics: createPrometheusMetrics,
-  traffic: createWebhookTrafficRouter,
-  deployer: createWebhookDeployer,
-  health: createHttpHealthProbe,
-  config: createHttpConfigSource,
-  notifier: createSlackNotifier,
-  ci: createGithubCiStatus,
-  oncall: createPagerdutyOnCall,
-  incidents: createPagerdutyIncidents,
-  tracker: createGithubTracker,
-  docs: createHttpDocs,
-  secrets: createVaultSecrets,
-  backups: createHttpBackups,
-  integrity: createHttpDataIntegrity,
-};
+): IntegrationKinds[K] {
+  // The generic K cannot be correlated with the mapped table; the table itself is fully checked.
+  const byType = factories[kind] as unknown as Record<
+    string,
+    ((config: AdapterConfig<K>, context: AdapterContext) => IntegrationKinds[K]) | undefined
+  >;
+  const factory = Object.hasOwn(byType, config.type) ? byType[config.type] : undefined;
+  if (factory === undefined) {
+    throw new Error(
+      `integration "${context.name}": unknown ${kind} adapter type ${JSON.stringify(config.type)}`,
+    );
+  }
+  return factory(config, context);
+}
 
 export type ConfiguredIntegrationRegistry = IntegrationRegistry & {
   /** Names configured for a kind, e.g. to validate a plan before starting a workflow. */
@@ -81,7 +106,7 @@ export function createIntegrationRegistry(
       if (cached !== undefined) return cached as IntegrationKinds[K];
       const adapterConfig = configFor(kind, name);
       if (adapterConfig === undefined) throw new UnknownIntegrationError(kind, name);
-      const adapter = factories[kind](adapterConfig, { name: `${kind}/${name}`, env });
+      const adapter = buildAdapter(kind, adapterConfig, { name: `${kind}/${name}`, env });
       built.set(key, adapter);
       return adapter;
     },

@@ -14,9 +14,19 @@ export type MetricSample =
   | { status: 'ok'; value: number }
   | { status: 'empty' | 'nan' | 'non-scalar' | 'error'; value: null; error: string };
 
+/** Outcome of one range query: `[timestampMs, value]` points of exactly one series, or why not. */
+export type RangeSample =
+  | { status: 'ok'; values: [timestampMs: number, value: number][] }
+  | { status: 'empty' | 'nan' | 'non-scalar' | 'error'; values: null; error: string };
+
+/** A range query window; all in epoch milliseconds (`stepMs` > 0, `endMs` ≥ `startMs`). */
+export type RangeWindow = { startMs: number; endMs: number; stepMs: number };
+
 export interface MetricsSource {
   /** Runs an instant query; never throws for a bad query or an unreachable backend (returns `error`). */
   query(query: string): Promise<MetricSample>;
+  /** Runs a range query (optional capability); never throws either. */
+  queryRange?(query: string, window: RangeWindow): Promise<RangeSample>;
 }
 
 export type TrafficTarget = { service: string; environment: string };

@@ -1,8 +1,11 @@
-/** MetricsSource over the Prometheus HTTP API (`GET /api/v1/query`). Never throws: failures are samples. */
+/**
+ * MetricsSource over the Prometheus HTTP API: `GET /api/v1/query` (instant) and
+ * `GET /api/v1/query_range` (range). Never throws: failures are samples.
+ */
 import { z } from 'zod';
 import type { PrometheusMetricsConfig } from '../config.js';
-import type { MetricSample, MetricsSource } from '../types.js';
-import { clientFor, type AdapterContext } from './client.js';
+import type { MetricSample, MetricsSource, RangeSample, RangeWindow } from '../types.js';
+import { clientFor, type AdapterContext, type HttpClient, type Query } from './client.js';
 
 /** `[unixSeconds, "value"]`; Prometheus sends values as strings so NaN and ±Inf survive JSON. */
 const samplePair = z.tuple([z.number(), z.string()]);
@@ -27,6 +30,14 @@ const queryResponse = z.discriminatedUnion('status', [
   }),
 ]);
 
+/** The series of a range query (`values` per series); parsed only where a matrix is expected. */
+const matrixResult = z.array(z.looseObject({ values: z.array(samplePair) }));
+
+/** Prometheus refuses range queries of more than 11,000 points per series. */
+const MAX_RANGE_POINTS = 11_000;
+
+type SuccessData = Extract<z.output<typeof queryResponse>, { status: 'success' }>['data'];
+
 function inconclusive(status: 'empty' | 'nan' | 'non-scalar' | 'error', error: string): MetricSample {
   return { status, value: null, error };
 }
@@ -39,54 +50,118 @@ function fromValue(raw: string): MetricSample {
   return inconclusive('error', `query returned a non-numeric value ${JSON.stringify(raw.slice(0, 40))}`);
 }
 
+function rangeInconclusive(status: 'empty' | 'nan' | 'non-scalar' | 'error', error: string): RangeSample {
+  return { status, values: null, error };
+}
+
+/** One API call: the `data` of a success answer, or why there is none (never throws). */
+async function callApi(
+  client: HttpClient,
+  path: string,
+  query: Query,
+): Promise<{ data: SuccessData } | { error: string }> {
+  try {
+    const response = await client.send('GET', path, { query });
+    let body: z.output<typeof queryResponse>;
+    try {
+      body = client.parseJson('GET', path, response.text, queryResponse);
+    } catch (error) {
+      // A non-2xx without Prometheus' JSON error body (proxy page, …): report the status instead.
+      return { error: (response.ok ? (error as Error) : client.statusError('GET', path, response)).message };
+    }
+    if (body.status === 'error') {
+      const kind = body.errorType ?? 'error';
+      return {
+        error: `prometheus ${kind} (${response.status}): ${(body.error ?? 'no detail').slice(0, 200)}`,
+      };
+    }
+    if (!response.ok) return { error: client.statusError('GET', path, response).message };
+    return { data: body.data };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function windowProblem({ startMs, endMs, stepMs }: RangeWindow): string | null {
+  if (![startMs, endMs, stepMs].every(Number.isFinite)) return 'start, end and step must be finite numbers';
+  if (stepMs <= 0) return `step must be positive, got ${stepMs}ms`;
+  if (endMs < startMs) return 'end is before start';
+  const points = Math.floor((endMs - startMs) / stepMs) + 1;
+  if (points > MAX_RANGE_POINTS) return `window has ${points} points; at most ${MAX_RANGE_POINTS}`;
+  return null;
+}
+
+/** Seconds with millisecond precision, as Prometheus takes them (`1700000000.25`). */
+function seconds(ms: number): string {
+  return String(Math.round(ms) / 1000);
+}
+
+function fromSeries(pairs: readonly (readonly [number, string])[]): RangeSample {
+  if (pairs.length === 0) return rangeInconclusive('empty', 'query returned a series without samples');
+  const values: [number, number][] = [];
+  for (const [timestamp, raw] of pairs) {
+    const sample = fromValue(raw);
+    if (sample.status !== 'ok') {
+      const at = new Date(Math.round(timestamp * 1000)).toISOString();
+      return rangeInconclusive(sample.status, `${sample.error} at ${at}`);
+    }
+    values.push([Math.round(timestamp * 1000), sample.value]);
+  }
+  return { status: 'ok', values };
+}
+
 export function createPrometheusMetrics(
   config: PrometheusMetricsConfig,
   context: AdapterContext,
 ): MetricsSource {
   const client = clientFor(config, context);
-  const path = '/api/v1/query';
   return {
     async query(query) {
-      try {
-        const response = await client.send('GET', path, { query: { query } });
-        let body: z.output<typeof queryResponse>;
-        try {
-          body = client.parseJson('GET', path, response.text, queryResponse);
-        } catch (error) {
-          // A non-2xx without Prometheus' JSON error body (proxy page, …): report the status instead.
+      const outcome = await callApi(client, '/api/v1/query', { query });
+      if ('error' in outcome) return inconclusive('error', outcome.error);
+      const data = outcome.data;
+      switch (data.resultType) {
+        case 'scalar':
+          return fromValue(data.result[1]);
+        case 'vector': {
+          const [first, ...rest] = data.result;
+          if (first === undefined) return inconclusive('empty', 'query returned no series');
+          if (rest.length > 0)
+            return inconclusive('non-scalar', `query returned ${data.result.length} series; expected one`);
+          return fromValue(first.value[1]);
+        }
+        default:
           return inconclusive(
-            'error',
-            (response.ok ? (error as Error) : client.statusError('GET', path, response)).message,
+            'non-scalar',
+            `query returned a ${data.resultType}; expected a scalar or one-sample vector`,
           );
-        }
-        if (body.status === 'error') {
-          const kind = body.errorType ?? 'error';
-          return inconclusive(
-            'error',
-            `prometheus ${kind} (${response.status}): ${(body.error ?? 'no detail').slice(0, 200)}`,
-          );
-        }
-        if (!response.ok) return inconclusive('error', client.statusError('GET', path, response).message);
-        const data = body.data;
-        switch (data.resultType) {
-          case 'scalar':
-            return fromValue(data.result[1]);
-          case 'vector': {
-            const [first, ...rest] = data.result;
-            if (first === undefined) return inconclusive('empty', 'query returned no series');
-            if (rest.length > 0)
-              return inconclusive('non-scalar', `query returned ${data.result.length} series; expected one`);
-            return fromValue(first.value[1]);
-          }
-          default:
-            return inconclusive(
-              'non-scalar',
-              `query returned a ${data.resultType}; expected a scalar or one-sample vector`,
-            );
-        }
-      } catch (error) {
-        return inconclusive('error', error instanceof Error ? error.message : String(error));
       }
+    },
+
+    async queryRange(query, window) {
+      const problem = windowProblem(window);
+      if (problem !== null) return rangeInconclusive('error', `invalid range window: ${problem}`);
+      const outcome = await callApi(client, '/api/v1/query_range', {
+        query,
+        start: seconds(window.startMs),
+        end: seconds(window.endMs),
+        step: seconds(window.stepMs),
+      });
+      if ('error' in outcome) return rangeInconclusive('error', outcome.error);
+      if (outcome.data.resultType !== 'matrix') {
+        return rangeInconclusive(
+          'error',
+          `query_range returned a ${outcome.data.resultType}; expected a matrix`,
+        );
+      }
+      const series = matrixResult.safeParse(outcome.data.result);
+      if (!series.success) return rangeInconclusive('error', 'query_range returned a malformed matrix');
+      const [first, ...rest] = series.data;
+      if (first === undefined) return rangeInconclusive('empty', 'query returned no series');
+      if (rest.length > 0) {
+        return rangeInconclusive('non-scalar', `query returned ${series.data.length} series; expected one`);
+      }
+      return fromSeries(first.values);
     },
   };
 }

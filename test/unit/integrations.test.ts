@@ -298,7 +298,7 @@ describe('tokens and the registry', () => {
 
   function withToken(config: IntegrationsConfig): IntegrationsConfig {
     const traffic = config.traffic?.default;
-    assert.ok(traffic);
+    assert.ok(traffic?.type === 'webhook');
     return { ...config, traffic: { default: { ...traffic, tokenEnv: 'LC_TEST_TRAFFIC_TOKEN' } } };
   }
 
@@ -317,9 +317,11 @@ describe('tokens and the registry', () => {
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     try {
       const config = withToken(world.integrationsConfig());
+      const webhook = config.traffic?.default;
+      assert.ok(webhook?.type === 'webhook');
       config.traffic = {
         default: {
-          ...config.traffic!.default!,
+          ...webhook,
           url: `http://127.0.0.1:${(echo.address() as AddressInfo).port}`,
         },
       };
