@@ -17,6 +17,11 @@ import {
 import { renderQuery, type LaunchPlan, type Threshold } from '../domain/plan.js';
 import { measurements } from './activity-options.js';
 
+const NEVER_ABORT = {
+  consecutiveBreaches: Number.MAX_SAFE_INTEGER,
+  consecutiveErrorLimit: Number.MAX_SAFE_INTEGER,
+};
+
 export type AnalysisTarget = { service: string; environment: string; version: string };
 
 export type AnalysisRun = {
@@ -43,6 +48,11 @@ export type AnalysisOptions = {
   onEvaluated?: (results: ThresholdResult[], decision: AnalysisDecision) => Promise<void>;
   /** Ends the loop at a safe point between evaluations (continue-as-new). */
   maxEvaluations?: number;
+  /**
+   * `abort` (default): breach and no-data runs abort as the plan says, and a window ends only on a
+   * clean state. `observe`: never abort (waiting for recovery, where failing is expected at first).
+   */
+  mode?: 'abort' | 'observe';
   startedAt?: number;
 };
 
@@ -86,11 +96,16 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
     const slot = Math.floor((Date.now() - startedAt) / opts.intervalMs);
     // The window ends only on a clean state: a breach or no-data run still in progress is
     // followed up; it clears or reaches its limit within a few more evaluations.
-    if (Date.now() - startedAt >= opts.windowMs && endedClean(state, names)) return end('window-complete');
+    const settled = opts.mode === 'observe' || endedClean(state, names);
+    if (Date.now() - startedAt >= opts.windowMs && settled) return end('window-complete');
     lastResults = await measureThresholds(opts.plan, opts.target, thresholds);
     slots.push(slot);
     evaluations += 1;
-    decision = recordEvaluation(state, lastResults, opts.plan.analysis);
+    decision = recordEvaluation(
+      state,
+      lastResults,
+      opts.mode === 'observe' ? NEVER_ABORT : opts.plan.analysis,
+    );
     await opts.onEvaluated?.(lastResults, decision);
     if (decision.action === 'abort') return end('abort');
     if (opts.stopWhen?.(lastResults, state)) return end('stopped');

@@ -112,6 +112,8 @@ export async function rollbackDrill(input: TaskInput) {
       target: { ...target, version: plan.previousVersion },
       windowMs: durationMs(plan.drill.recoveryTimeout),
       intervalMs,
+      mode: 'observe', // right after the rollback the windowed rates still hold the bad version
+
       stopWhen: (results) => {
         healthyInARow = results.every((r) => r.verdict === 'pass') ? healthyInARow + 1 : 0;
         return healthyInARow >= plan.drill.recoveryEvaluations;
@@ -126,9 +128,7 @@ export async function rollbackDrill(input: TaskInput) {
         healthyEvaluations: healthyInARow,
         lastResults: recovery.lastResults,
       },
-      recovery.outcome === 'abort'
-        ? `still failing after rollback: ${recovery.decision.action === 'abort' ? recovery.decision.detail : ''}`
-        : 'no recovery within the timeout',
+      `no ${plan.drill.recoveryEvaluations} healthy evaluations in a row within ${plan.drill.recoveryTimeout}`,
     );
 
     const version = await checks.currentVersion(staging);

@@ -75,6 +75,8 @@ export type DemoStack = {
   /** Pids of every child process (HAProxy, Prometheus, the four demo services). */
   pids(): number[];
   integrationsConfig(): IntegrationsConfig;
+  /** Stops Prometheus alone (outage tests: every query then fails, which must be inconclusive). */
+  stopPrometheus(): Promise<void>;
   /** Stops the load, the controller and every child; keeps the data dir (logs, stores, TSDB). */
   stop(): Promise<void>;
 };
@@ -187,12 +189,17 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
         deployer: { default: { type: 'webhook', url: urls.controller } },
         health: { default: { type: 'http', url: urls.controller } },
         integrity: { default: { type: 'http', url: urls.controller } },
-        // TODO(lead): add the other kinds once their adapters exist —
-        //   traffic: HAProxy runtime API on `haproxySocket`, backends `checkout-<environment>`
-        //            (see demoBackendName), servers `stable`/`canary`, weights 0..100 = percent;
-        //   config (files in the demo), notifier, ci, oncall, incidents, tracker, docs, secrets,
-        //   backups: local receivers / the sandbox's servers.
+        traffic: {
+          default: {
+            type: 'haproxy',
+            socket: haproxySocket,
+            backend: '{service}-{environment}',
+            stableServer: 'stable',
+            canaryServer: 'canary',
+          },
+        },
       }),
+      stopPrometheus: () => stopManaged(prometheus.process),
       stop,
     };
   } catch (error) {

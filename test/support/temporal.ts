@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import type { IntegrationsConfig } from '../../integrations/config.js';
 import { createIntegrationRegistry } from '../../integrations/registry.js';
 import { resolveTemporalCli } from '../../scripts/temporal-cli.js';
 import { createLaunchWorker } from '../../worker/worker.js';
@@ -28,7 +29,13 @@ export type Harness = {
 
 let runtimeInstalled = false;
 
-export async function startHarness(): Promise<Harness> {
+/**
+ * A real Temporal dev server and a worker. The outside world is the sandbox by default; e2e tests
+ * pass the demo environment's integrations (and its world) instead.
+ */
+export async function startHarness(
+  opts: { world?: World; integrationsConfig?: IntegrationsConfig } = {},
+): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -42,7 +49,8 @@ export async function startHarness(): Promise<Harness> {
       ui: false,
     },
   });
-  const world = await startWorld();
+  const ownWorld = !opts.world;
+  const world = opts.world ?? (await startWorld());
   world.badVersions.add(KNOWN_BAD_VERSION);
   const taskQueue = `lc-test-${randomUUID().slice(0, 8)}`;
   const worker = await createLaunchWorker({
@@ -50,7 +58,7 @@ export async function startHarness(): Promise<Harness> {
     client: env.client,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    integrations: createIntegrationRegistry(world.integrationsConfig()),
+    integrations: createIntegrationRegistry(opts.integrationsConfig ?? world.integrationsConfig()),
   });
   const running = worker.run();
   return {
@@ -61,7 +69,7 @@ export async function startHarness(): Promise<Harness> {
     stop: async () => {
       worker.shutdown();
       await running;
-      await world.close();
+      if (ownWorld) await world.close();
       await env.teardown();
     },
   };
