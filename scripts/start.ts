@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole of Launch Control on one machine. Starts the Temporal dev server (unless
  * `TEMPORAL_ADDRESS` names a cluster), a worker and the REST API, and prints where they are.
- * Without `LAUNCH_CONTROL_INTEGRATIONS` it also starts the sandbox (a simulated outside world),
- * so a launch can be tried at once. Ctrl-C stops everything cleanly.
+ * Without `LAUNCH_CONTROL_INTEGRATIONS` it also starts the demo stack (HAProxy, Prometheus, the
+ * demo service, a load generator; organisation systems simulated), so a launch can be tried at
+ * once. Ctrl-C stops everything cleanly.
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -17,7 +18,7 @@ import { connectionOptions, temporalSettingsFromEnv } from '../worker/temporal-c
 import { ensureSearchAttributes } from '../worker/search-attributes-setup.js';
 import { createLaunchWorker } from '../worker/worker.js';
 import { startDevServer, type DevServer } from './dev-server.js';
-import { startWorld, type World } from './sandbox/world.js';
+import { startDemoEnvironment } from './demo/environment.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 
 const log = (line: string) => console.log(line);
@@ -37,17 +38,20 @@ async function main() {
   const settings = temporalSettingsFromEnv(process.env, devServer?.address);
 
   let config = await integrationsConfigFromEnv();
-  let world: World | null = null;
   if (!config) {
-    world = await startWorld();
-    world.badVersions.add('3.0.0-bad');
-    stops.push(() => world!.close());
-    config = world.integrationsConfig();
+    log(`[demo] ${INTEGRATIONS_ENV} is not set: starting the embedded demo stack to launch against…`);
+    const demo = await startDemoEnvironment({ log });
+    stops.push(demo.stop);
+    config = demo.integrationsConfig;
+    const { urls } = demo.stack;
     log(
-      `[sandbox] ${INTEGRATIONS_ENV} is not set: using the SANDBOX, a simulated outside world on ${world.url}`,
+      `[demo] checkout service: production ${urls.frontends.production}, staging ${urls.frontends.staging} (HAProxy), Prometheus ${urls.prometheus}`,
     );
     log(
-      `[sandbox] known-bad build: 3.0.0-bad; on call: ${world.onCallPerson}; review links go under ${world.url}/docs/`,
+      `[demo] CI, on-call, incidents, tracker, docs, secrets, backups and chat are SIMULATED on ${demo.world.url}`,
+    );
+    log(
+      `[demo] known-bad build: 3.0.0-bad; on call: ${demo.world.onCallPerson}; review links go under ${demo.world.url}/docs/`,
     );
   }
   const registry = createIntegrationRegistry(config);

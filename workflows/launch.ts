@@ -264,7 +264,8 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
   }
 
   async function finish(phase: TerminalPhase, details: AbortDetails | null): Promise<LaunchResult> {
-    if (details)
+    if (details && !book.status.abort)
+      // keep the moment of the abort, not of the end
       book.status.abort = {
         ...details,
         at: new Date().toISOString(),

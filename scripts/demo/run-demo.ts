@@ -13,7 +13,7 @@ import type { LaunchPlanInput } from '../../domain/plan.js';
 import { createIntegrationRegistry } from '../../integrations/registry.js';
 import { createLaunchWorker } from '../../worker/worker.js';
 import { launch } from '../../workflows/launch.js';
-import { checklistQuery, statusQuery } from '../../workflows/messages.js';
+import { auditQuery, checklistQuery, statusQuery } from '../../workflows/messages.js';
 import { startDevServer } from '../dev-server.js';
 import { PROJECT_ROOT, resolveTemporalCli } from '../temporal-cli.js';
 import { approveEverything, autopilot, goodReview } from './approver.js';
@@ -56,7 +56,8 @@ function progressLine(s: LaunchStatus, canaryShare: number): string {
 }
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  // ERROR: a task workflow that ends a launch (abort) is logged as a failed workflow at WARN.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   const [port, uiPort] = await freePorts(2);
   const server = await startDevServer({
     cli: await resolveTemporalCli(log),
@@ -131,15 +132,6 @@ async function main() {
     const result = await handle.result();
     const status = await handle.query(statusQuery);
     log(`\n[demo] ${plan.launchId} ended ${result.phase}`);
-    if (result.abort) {
-      log(`[demo] cause: ${result.abort.cause} — ${result.abort.detail}`);
-      for (const c of status.compensations)
-        log(`[demo] rollback step: ${c.step} — ${c.status} (attempt ${c.attempts})`);
-      const abortAt = Date.parse(result.abort.at);
-      log(
-        `[demo] rollback finished ${((Date.parse(status.updatedAt) - abortAt) / 1000).toFixed(1)} s after the abort; canary now serves ${(demo.stack.loadgen.canaryShare('production', version, 2_000) * 100).toFixed(0)}% of requests`,
-      );
-    }
     const checklist = await handle.query(checklistQuery);
     const drill = checklist['5.4.execution.rollback-triggered']?.evidence as
       { detectionMs?: number } | undefined;
@@ -149,7 +141,27 @@ async function main() {
       log(
         `[demo] rollback drill on staging: detected in ${(drill.detectionMs / 1000).toFixed(1)} s, recovered in ${((recovery?.recoveryMs ?? 0) / 1000).toFixed(1)} s`,
       );
-    log(`\n${renderChecklistMarkdown(checklist)}`);
+    if (result.abort) {
+      log(`[demo] cause: ${result.abort.cause} — ${result.abort.detail}`);
+      for (const c of status.compensations)
+        log(`[demo] rollback step: ${c.step} — ${c.status} (attempt ${c.attempts})`);
+      const audit = await handle.query(auditQuery);
+      const undone = audit.filter((e) => e.action === 'compensation').at(-1);
+      if (undone)
+        log(
+          `[demo] rollback complete ${((Date.parse(undone.at) - Date.parse(result.abort.at)) / 1000).toFixed(1)} s after the abort`,
+        );
+      await new Promise((r) => setTimeout(r, 2_500));
+      log(
+        `[demo] measured through HAProxy now: ${(demo.stack.loadgen.canaryShare('production', version, 2_000) * 100).toFixed(0)}% of requests reach ${version}`,
+      );
+      const failed = Object.values(checklist).filter((i) => i.status === 'failed');
+      log(
+        `[demo] checklist: ${status.checklist.passed}/60 passed; failed: ${failed.map((i) => `${i.id} (${i.reason})`).join('; ')}`,
+      );
+    } else {
+      log(`\n${renderChecklistMarkdown(checklist)}`);
+    }
     process.exitCode = result.phase === (bad ? 'ROLLED_BACK' : 'LIVE') ? 0 : 1;
   } finally {
     await stop();
