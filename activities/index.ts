@@ -23,12 +23,22 @@ export type ActivityDeps = {
   integrations: IntegrationRegistry;
   /** Used by the freeze-gate probe, which goes through the same gate CI/CD uses. */
   temporal?: Client;
+  /** Temporal Web UI base (e.g. http://127.0.0.1:8233): messages link to the launch's page. */
+  temporalUiUrl?: string;
+  namespace?: string;
 };
 
 type Named = { integration: string };
 type ServiceEnv = { service: string; environment: string };
 
-export function createActivities({ integrations, temporal }: ActivityDeps) {
+export function createActivities({
+  integrations,
+  temporal,
+  temporalUiUrl,
+  namespace = 'default',
+}: ActivityDeps) {
+  const launchLink = (launchId: string) =>
+    `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(launchId)}`;
   return {
     /** Runs instant queries; one sample per name, inconclusive samples included, never thrown. */
     async runMetricQueries(
@@ -68,7 +78,11 @@ export function createActivities({ integrations, temporal }: ActivityDeps) {
       input: Named & { channels: string[]; message: Notification },
     ): Promise<{ delivered: string[] }> {
       const notifier = integrations.get('notifier', input.integration);
-      for (const channel of input.channels) await notifier.send(channel, input.message);
+      const message =
+        temporalUiUrl && input.message.launchId
+          ? { ...input.message, text: `${input.message.text}\nLaunch: ${launchLink(input.message.launchId)}` }
+          : input.message;
+      for (const channel of input.channels) await notifier.send(channel, message);
       return { delivered: input.channels };
     },
 

@@ -55,6 +55,7 @@ async function main() {
     );
   }
   const registry = createIntegrationRegistry(config);
+  const uiUrl = process.env.TEMPORAL_UI_URL ?? devServer?.uiUrl;
 
   const connection = await NativeConnection.connect(connectionOptions(settings));
   const clientConnection = await Connection.connect(connectionOptions(settings));
@@ -66,6 +67,7 @@ async function main() {
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     integrations: registry,
+    ...(uiUrl ? { temporalUiUrl: uiUrl } : {}),
   });
   const workerRun = worker.run();
   stops.push(async () => {
@@ -75,7 +77,6 @@ async function main() {
     await clientConnection.close();
   });
 
-  const uiUrl = process.env.TEMPORAL_UI_URL ?? devServer?.uiUrl;
   const api = await startApi({
     client,
     taskQueue: settings.taskQueue,

@@ -31,6 +31,7 @@ const worker = await createLaunchWorker({
   namespace: settings.namespace,
   taskQueue: settings.taskQueue,
   integrations: createIntegrationRegistry(config),
+  ...(process.env.TEMPORAL_UI_URL ? { temporalUiUrl: process.env.TEMPORAL_UI_URL } : {}),
   ...(existsSync(BUNDLE) ? { workflowBundle: { codePath: BUNDLE } } : {}),
 });
 console.log(

@@ -14,6 +14,8 @@ export type LaunchWorkerOptions = {
   namespace: string;
   taskQueue: string;
   integrations: IntegrationRegistry;
+  /** Temporal Web UI base, for links in notifications. */
+  temporalUiUrl?: string;
   /** Prebundled workflow code (production); bundled from source when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 };
@@ -24,6 +26,11 @@ export async function createLaunchWorker(opts: LaunchWorkerOptions): Promise<Wor
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ integrations: opts.integrations, temporal: opts.client }),
+    activities: createActivities({
+      integrations: opts.integrations,
+      temporal: opts.client,
+      namespace: opts.namespace,
+      ...(opts.temporalUiUrl ? { temporalUiUrl: opts.temporalUiUrl } : {}),
+    }),
   });
 }

@@ -259,8 +259,25 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       ...(book.status.task ? { task: book.status.task } : {}),
     };
     book.setPhase('ROLLING_BACK');
+    await CancellationScope.nonCancellable(() => announceAbort(details));
     await CancellationScope.nonCancellable(() => undo.runAll(details));
     return finish(book.productionTouched ? 'ROLLED_BACK' : 'ABORTED', details);
+  }
+
+  /** Best effort: the rollback must not wait on chat. */
+  async function announceAbort(details: AbortDetails) {
+    await checks
+      .notify({
+        integration: plan.integrations.notifier,
+        channels: plan.notifications.channels,
+        message: {
+          title: `ABORTING ${plan.service} ${plan.version}: rolling back`,
+          text: `${details.cause}${details.by ? ` by ${details.by}` : ''}: ${details.detail}`,
+          launchId,
+          severity: 'critical',
+        },
+      })
+      .catch(() => undefined);
   }
 
   async function finish(phase: TerminalPhase, details: AbortDetails | null): Promise<LaunchResult> {

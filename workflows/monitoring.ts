@@ -54,15 +54,10 @@ export async function monitoring(input: MonitoringInput) {
       await rt.fail(id('policy.on-call'), `nobody is on call in schedule ${plan.monitoring.onCallSchedule}`);
       abortLaunch('check-failed', `no on-call person in schedule ${plan.monitoring.onCallSchedule}`);
     }
-    await checks.notify({
-      integration: plan.integrations.notifier,
-      channels: plan.notifications.channels,
-      message: {
-        title: `Heightened monitoring: ${plan.service} ${plan.version}`,
-        text: `${shift.person}, please confirm with onCallAck for ${plan.monitoring.window}.`,
-        launchId: input.launchId,
-      },
-    });
+    await rt.announce(
+      `Heightened monitoring: ${plan.service} ${plan.version} for ${plan.monitoring.window}`,
+      `${shift.person} is on call (${plan.monitoring.onCallSchedule}) and is asked to acknowledge.`,
+    );
     carry = {
       startedAt: Date.now(),
       state: { evaluations: 0, runs: {}, totals: {} },

@@ -19,15 +19,6 @@ export async function postLaunchReview(input: TaskInput) {
   const rt = new TaskRuntime('5.6', plan, input.launchId, ['postLaunchReview']);
   const deadline = Date.now() + durationMs(plan.review.timeout);
 
-  await checks.notify({
-    integration: plan.integrations.notifier,
-    channels: plan.notifications.channels,
-    message: {
-      title: `Post-launch review due: ${plan.service} ${plan.version}`,
-      text: `${plan.owners.review}, send postLaunchReview.`,
-      launchId: input.launchId,
-    },
-  });
   for (;;) {
     const left = deadline - Date.now();
     const review =

@@ -6,6 +6,7 @@
 import { condition, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ThresholdResult } from '../domain/analysis.js';
 import { claimedSender, decidePendingApproval } from '../domain/approvals.js';
+import { checks } from './activity-options.js';
 import { applyItemUpdate, type ChecklistState, type Evidence, type ItemStatus } from '../domain/checklist.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
 import type { AuditEntry, AuditInput, PendingApproval } from '../domain/launch-state.js';
@@ -198,6 +199,12 @@ export class TaskRuntime {
       pending: this.pending,
       nextTimer: { what: `${name} approval timeout`, at: entry.timeoutAt },
     });
+    await this.announce(
+      `Approval needed: ${name}${opts.stage === undefined ? '' : ` at ${opts.stage}%`} for ${this.plan.service} ${this.plan.version}`,
+      `${opts.approvers.length ? `From: ${opts.approvers.join(', ')}. ` : ''}Send the signal "${name}" on launch ${this.launchId} ` +
+        `(Temporal UI → Send a Signal, or POST /launches/${this.launchId}/signals/${name}) before ${entry.timeoutAt} with:\n` +
+        JSON.stringify(entry.expects),
+    );
     const matches = (m: { name: SignalName; payload: unknown }) =>
       m.name === name && (opts.stage === undefined || (m.payload as { stage?: number }).stage === opts.stage);
     const arrived = await condition(() => this.inbox.some(matches), Math.max(1, opts.timeoutMs));
@@ -206,6 +213,26 @@ export class TaskRuntime {
     if (!arrived) return null;
     const [message] = this.inbox.splice(this.inbox.findIndex(matches), 1);
     return message!.payload as SignalPayloads[K];
+  }
+
+  /** Tells the plan's channels; a chat outage must not stop a launch, so a failure is only audited. */
+  async announce(title: string, text: string, severity: 'info' | 'warning' | 'critical' = 'info') {
+    try {
+      await checks.notify({
+        integration: this.plan.integrations.notifier,
+        channels: this.plan.notifications.channels,
+        message: { title, text, launchId: this.launchId, severity },
+      });
+    } catch (err) {
+      await this.record({
+        actor: ENGINE,
+        action: 'notify',
+        outcome: 'refused',
+        identity: 'system',
+        via: 'workflow',
+        reason: `notification failed: ${(err as Error).message}`,
+      });
+    }
   }
 
   /**

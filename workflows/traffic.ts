@@ -77,6 +77,10 @@ export async function trafficRamp(input: TaskInput) {
       changes.setTraffic({ integration: plan.integrations.traffic, ...env, percent: stage.percent }),
     );
     const windowMs = durationMs(stage.observationWindow);
+    await rt.announce(
+      `${plan.service} ${plan.version}: ${split.readBack}% of production traffic`,
+      `Router reads back ${split.readBack}%; observing for ${stage.observationWindow}.`,
+    );
     await rt.progress({
       trafficPercent: split.readBack,
       nextTimer: {

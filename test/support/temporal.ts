@@ -18,6 +18,8 @@ import { fastPlan } from './plans.js';
 
 /** The drill's known-bad build in `fastPlan`; the world serves it with a high error rate. */
 export const KNOWN_BAD_VERSION = '3.0.0-bad';
+/** Links in notifications point here in tests (only the text is checked). */
+export const TEST_UI_URL = 'http://temporal-ui.test';
 
 export type Harness = {
   env: TestWorkflowEnvironment;
@@ -59,6 +61,7 @@ export async function startHarness(
     namespace: env.namespace ?? 'default',
     taskQueue,
     integrations: createIntegrationRegistry(opts.integrationsConfig ?? world.integrationsConfig()),
+    temporalUiUrl: TEST_UI_URL,
   });
   const running = worker.run();
   return {

@@ -51,6 +51,7 @@ describe('aborts', { concurrency: true }, () => {
     const audit = await handle.query(auditQuery);
     assert.ok(audit.some((e) => e.action === 'freeze-lifted'));
     const notices = h.world.notifications.map((n) => n.text).join('\n');
+    assert.match(notices, /ABORTING breach 2\.0\.1-regressed: rolling back/);
     assert.match(notices, /threshold-breach/);
     await assertReplays([handle, h.env.client.workflow.getHandle('breach-launch/traffic')]);
   });

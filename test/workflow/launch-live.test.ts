@@ -72,6 +72,15 @@ test('a good version goes through all six tasks to LIVE with all 60 items passed
     'audit sequence has no gaps',
   );
 
+  // People were told: each approval with its exact payload and a link, each stage, and LIVE.
+  const told = h.world.notifications.map((n) => n.text).join('\n');
+  assert.match(told, /Approval needed: metricsReview at 10% for checkout 2\.0\.0/);
+  assert.match(told, /"stage":10,"verdict":"proceed"/);
+  assert.match(told, /Launch: http:\/\/temporal-ui\.test\/namespaces\/default\/workflows\/checkout-live-1/);
+  for (const percent of [0, 10, 50, 100])
+    assert.match(told, new RegExp(`checkout 2\\.0\\.0: ${percent}% of production traffic`));
+  assert.match(told, /checkout 2\.0\.0: LIVE/);
+
   // Determinism: the parent and every child replay against the current code.
   const children = ['readiness', 'lockdown', 'rollback-drill', 'traffic', 'monitoring', 'review'];
   await assertReplays([
