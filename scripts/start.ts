@@ -6,7 +6,7 @@
  * once. Ctrl-C stops everything cleanly.
  */
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { startApi } from '../api/server.js';
 import { createIntegrationRegistry } from '../integrations/registry.js';
 import {
@@ -16,6 +16,7 @@ import {
 } from '../worker/integrations-from-env.js';
 import { connectionOptions, temporalSettingsFromEnv } from '../worker/temporal-connection.js';
 import { ensureSearchAttributes } from '../worker/search-attributes-setup.js';
+import { installRuntime, WORKER_METRICS_ENV } from '../worker/telemetry.js';
 import { createLaunchWorker } from '../worker/worker.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { startDemoEnvironment } from './demo/environment.js';
@@ -26,7 +27,8 @@ const stops: (() => Promise<void>)[] = [];
 
 async function main() {
   // Ctrl-C is handled below, in order; the SDK must not start draining the worker on its own.
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  const metricsAddress = process.env[WORKER_METRICS_ENV] ?? '127.0.0.1:9464';
+  installRuntime({ metricsAddress, shutdownSignals: [] });
   let devServer: DevServer | null = null;
   const external = !!process.env.TEMPORAL_ADDRESS;
   if (!external) {

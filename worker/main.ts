@@ -11,10 +11,12 @@ import { createIntegrationRegistry } from '../integrations/registry.js';
 import { integrationsConfigFromEnv, INTEGRATIONS_ENV } from './integrations-from-env.js';
 import { connectionOptions, temporalSettingsFromEnv } from './temporal-connection.js';
 import { ensureSearchAttributes } from './search-attributes-setup.js';
+import { installRuntime, WORKER_METRICS_ENV } from './telemetry.js';
 import { createLaunchWorker } from './worker.js';
 
 const BUNDLE = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
+installRuntime({ metricsAddress: process.env[WORKER_METRICS_ENV] });
 const settings = temporalSettingsFromEnv();
 const config = await integrationsConfigFromEnv();
 if (!config) {

@@ -25,6 +25,7 @@ import { Compensations } from './compensation.js';
 import { completePhase5 } from './completion.js';
 import { FreezeDesk } from './freeze.js';
 import { LaunchBook } from './launch-book.js';
+import { countAbort, countLaunchEnded } from './metrics.js';
 import { lockdown } from './lockdown.js';
 import {
   deliverApprovalSignal,
@@ -289,6 +290,8 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
         ...(book.status.task ? { task: book.status.task } : {}),
       };
     book.setPhase(phase, null);
+    countLaunchEnded(phase, plan.service);
+    if (book.status.abort) countAbort(book.status.abort.cause, plan.service);
     await CancellationScope.nonCancellable(() =>
       checks
         .notify({

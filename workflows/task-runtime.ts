@@ -7,6 +7,7 @@ import { condition, getExternalWorkflowHandle, setHandler, workflowInfo } from '
 import type { ThresholdResult } from '../domain/analysis.js';
 import { claimedSender, decidePendingApproval } from '../domain/approvals.js';
 import { checks } from './activity-options.js';
+import { recordApprovalWait } from './metrics.js';
 import { applyItemUpdate, type ChecklistState, type Evidence, type ItemStatus } from '../domain/checklist.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
 import type { AuditEntry, AuditInput, PendingApproval } from '../domain/launch-state.js';
@@ -210,6 +211,11 @@ export class TaskRuntime {
     const arrived = await condition(() => this.inbox.some(matches), Math.max(1, opts.timeoutMs));
     this.pending = this.pending.filter((p) => p !== entry);
     await this.report({ pending: this.pending, nextTimer: null });
+    recordApprovalWait(
+      name,
+      arrived ? 'answered' : 'timeout',
+      (Date.now() - Date.parse(entry.requestedAt)) / 1000,
+    );
     if (!arrived) return null;
     const [message] = this.inbox.splice(this.inbox.findIndex(matches), 1);
     return message!.payload as SignalPayloads[K];

@@ -10,6 +10,7 @@ import { renderQuery } from '../domain/plan.js';
 import { abortLaunch } from './abort.js';
 import { changes, checks, probes, uninterrupted } from './activity-options.js';
 import { runAnalysis } from './analysis-loop.js';
+import { recordStageDuration } from './metrics.js';
 import { checkPlanInWorkflow } from './plan-check.js';
 import { TaskRuntime, type TaskInput } from './task-runtime.js';
 
@@ -67,7 +68,12 @@ export async function trafficRamp(input: TaskInput) {
     }),
   );
   const stageStates: { percent: number; state: AnalysisState }[] = [];
+  let previous: { percent: number; startedAt: number } | null = null;
+  const stageEnded = () =>
+    previous && recordStageDuration(previous.percent, (Date.now() - previous.startedAt) / 1000);
   for (const stage of plan.ramp) {
+    stageEnded();
+    previous = { percent: stage.percent, startedAt: Date.now() };
     if (Date.now() >= closesAt)
       abortLaunch(
         'launch-window-closed',
@@ -158,6 +164,8 @@ export async function trafficRamp(input: TaskInput) {
       await rt.pass(items.review, { reviewedBy: 'analysis', totals: analysis.state.totals });
     }
   }
+
+  stageEnded();
 
   // Verification at full traffic.
   const slo = await checks.runMetricQueries({

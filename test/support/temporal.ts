@@ -4,11 +4,12 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { IntegrationsConfig } from '../../integrations/config.js';
 import { createIntegrationRegistry } from '../../integrations/registry.js';
 import { resolveTemporalCli } from '../../scripts/temporal-cli.js';
+import { freePorts } from '../../scripts/demo/processes.js';
+import { installRuntime } from '../../worker/telemetry.js';
 import { createLaunchWorker } from '../../worker/worker.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { startWorld, type World } from './world.js';
@@ -29,7 +30,8 @@ export type Harness = {
   stop: () => Promise<void>;
 };
 
-let runtimeInstalled = false;
+/** The worker's Prometheus endpoint (one runtime per test process). */
+export let workerMetricsUrl = '';
 
 /**
  * A real Temporal dev server and a worker. The outside world is the sandbox by default; e2e tests
@@ -38,9 +40,10 @@ let runtimeInstalled = false;
 export async function startHarness(
   opts: { world?: World; integrationsConfig?: IntegrationsConfig } = {},
 ): Promise<Harness> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    runtimeInstalled = true;
+  if (!workerMetricsUrl) {
+    const [port] = await freePorts(1);
+    installRuntime({ logLevel: 'ERROR', metricsAddress: `127.0.0.1:${port}` });
+    workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
   }
   const path = await resolveTemporalCli();
   const env = await TestWorkflowEnvironment.createLocal({

@@ -6,7 +6,7 @@ import { launch } from '../../workflows/launch.js';
 import { auditQuery, checklistQuery, statusQuery } from '../../workflows/messages.js';
 import { autopilot, approveEverything, goodReview } from '../support/approver.js';
 import { fastPlan } from '../support/plans.js';
-import { startHarness, type Harness } from '../support/temporal.js';
+import { startHarness, workerMetricsUrl, type Harness } from '../support/temporal.js';
 import { readFileSync } from 'node:fs';
 import { assertReplays } from '../support/replay.js';
 
@@ -80,6 +80,12 @@ test('a good version goes through all six tasks to LIVE with all 60 items passed
   for (const percent of [0, 10, 50, 100])
     assert.match(told, new RegExp(`checkout 2\\.0\\.0: ${percent}% of production traffic`));
   assert.match(told, /checkout 2\.0\.0: LIVE/);
+
+  // Metrics: Launch Control's own counters next to the SDK's, on the worker's endpoint.
+  const metrics = await (await fetch(workerMetricsUrl)).text();
+  assert.match(metrics, /launch_control_launches_ended_total\{[^}]*phase="LIVE"[^}]*\} 1/);
+  assert.match(metrics, /launch_control_approval_wait_bucket\{[^}]*signal="goNoGo"/);
+  assert.match(metrics, /temporal_workflow_completed/);
 
   // Determinism: the parent and every child replay against the current code.
   const children = ['readiness', 'lockdown', 'rollback-drill', 'traffic', 'monitoring', 'review'];
