@@ -16,7 +16,7 @@ import { createLaunchWorker } from './worker.js';
 
 const BUNDLE = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
-installRuntime({ metricsAddress: process.env[WORKER_METRICS_ENV] });
+installRuntime({ metricsAddress: process.env[WORKER_METRICS_ENV], logFormat: 'json' });
 const settings = temporalSettingsFromEnv();
 const config = await integrationsConfigFromEnv();
 if (!config) {

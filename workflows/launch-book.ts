@@ -3,7 +3,7 @@
  * only) and the approvals its tasks wait for. Answers the queries and keeps the search
  * attributes current so the Temporal UI can filter launches.
  */
-import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { applyItemUpdate, checklistSummary, type ChecklistState } from '../domain/checklist.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
 import type { AuditEntry, AuditInput, LaunchStatus, PendingApproval, Phase } from '../domain/launch-state.js';
@@ -77,6 +77,7 @@ export class LaunchBook {
     this.status.phase = phase;
     this.status.task = task;
     upsertSearchAttributes([{ key: LAUNCH_PHASE, value: phase }]);
+    log.info('launch phase', { launchId: this.launchId, service: this.plan.service, phase, task });
     this.record({
       actor: 'launch-control',
       action: 'phase',
