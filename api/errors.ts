@@ -17,6 +17,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly body: Record<string, unknown> = {},
+    /** Response headers that belong to the error (`WWW-Authenticate`, `Retry-After`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -67,7 +69,10 @@ const FASTIFY_CODES: Record<number, string> = {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ApiError)
-      return reply.code(err.statusCode).send({ error: err.code, message: err.message, ...err.body });
+      return reply
+        .code(err.statusCode)
+        .headers(err.headers)
+        .send({ error: err.code, message: err.message, ...err.body });
     if (err instanceof z.ZodError) {
       const fields = planFieldErrors(err);
       return reply.code(400).send({ error: 'invalid-request', message: describeFields(fields), fields });

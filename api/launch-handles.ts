@@ -20,7 +20,9 @@ import { notFound } from './errors.js';
 export const LAUNCH_WORKFLOW_TYPE = 'launch';
 
 /** `:id` in every `/launches/:id…` route: a launch id has the plan's slug shape. */
-export const launchIdParams = z.object({ id: slug });
+export const launchIdParams = z.object({
+  id: slug.meta({ description: 'the launch id (= its Temporal workflow id)' }),
+});
 
 export function launchLinks(ctx: ApiContext, launchId: string) {
   const self = `/launches/${encodeURIComponent(launchId)}`;

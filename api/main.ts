@@ -1,19 +1,32 @@
 /**
  * A standalone API process (scale out behind a load balancer): connects to `TEMPORAL_ADDRESS`;
  * `LAUNCH_CONTROL_INTEGRATIONS` (when set) lets it refuse plans naming unknown integrations.
+ * Callers authenticate with the bearer tokens of `LAUNCH_CONTROL_TOKENS_FILE` / `LAUNCH_CONTROL_TOKENS`
+ * (see `auth.ts`); with none it runs in dev mode, except with `NODE_ENV=production`, where it refuses.
  */
 import { Client, Connection } from '@temporalio/client';
 import { createIntegrationRegistry } from '../integrations/registry.js';
 import { configuredNames, integrationsConfigFromEnv } from '../worker/integrations-from-env.js';
 import { connectionOptions, temporalSettingsFromEnv } from '../worker/temporal-connection.js';
+import { loadAuthFromEnv, resolveAuth, type AuthConfig } from './auth.js';
 import { startApi } from './server.js';
 
+let auth: AuthConfig;
+try {
+  // Before connecting anywhere: a bad tokens file or production without tokens stops here.
+  auth = loadAuthFromEnv(process.env);
+  resolveAuth(auth);
+} catch (err) {
+  console.error(`[api] failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
 const settings = temporalSettingsFromEnv();
 const config = await integrationsConfigFromEnv();
 const connection = await Connection.connect(connectionOptions(settings));
 const client = new Client({ connection, namespace: settings.namespace });
 const api = await startApi({
   client,
+  auth,
   taskQueue: settings.taskQueue,
   host: process.env.HOST ?? '127.0.0.1',
   port: Number(process.env.PORT ?? 8080),

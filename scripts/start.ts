@@ -7,7 +7,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { startApi } from '../api/server.js';
+import { loadAuthFromEnv, startApi } from '../api/server.js';
 import { createIntegrationRegistry } from '../integrations/registry.js';
 import {
   configuredNames,
@@ -80,6 +80,7 @@ async function main() {
   });
 
   const api = await startApi({
+    auth: loadAuthFromEnv(process.env),
     client,
     taskQueue: settings.taskQueue,
     host: process.env.HOST ?? '127.0.0.1',

@@ -7,16 +7,106 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { RefusalCode } from '../../domain/approvals.js';
-import { isSignalName, SIGNAL_NAMES, SIGNAL_SCHEMAS, type SignalName } from '../../domain/messages.js';
+import {
+  abortSchema,
+  examplePayload,
+  isSignalName,
+  SIGNAL_NAMES,
+  SIGNAL_SCHEMAS,
+  type SignalName,
+} from '../../domain/messages.js';
 import { planFieldErrors } from '../../domain/plan.js';
 import { submitSignalUpdate, type ApprovalOutcome } from '../../workflows/messages.js';
 import type { ApiContext } from '../context.js';
 import { conflict, notFound, parseOr400, type FieldError } from '../errors.js';
 import { describeLaunch, launchHasEnded, launchIdParams } from '../launch-handles.js';
+import { callerBody, type Operation, type ResponseDoc } from '../operations.js';
+import { errorSchema, signalAcceptedSchema, signalRefusedSchema, validationErrorSchema } from '../schemas.js';
 
-const signalParams = launchIdParams.extend({ name: z.string().max(100) });
+const signalParams = launchIdParams.extend({
+  name: z
+    .string()
+    .max(100)
+    .meta({
+      description: `the signal: ${SIGNAL_NAMES.join(', ')} (others are a 404)`,
+      examples: SIGNAL_NAMES,
+    }),
+});
 
-const REFUSAL_STATUS: Record<RefusalCode, { status: number; error: string }> = {
+/** The API's examples: each signal's `examplePayload`, without `by` (the token says who acts). */
+function exampleWithoutBy(name: SignalName) {
+  const { by: _by, ...rest } = examplePayload(name);
+  return rest;
+}
+
+const signalBody = z.union(
+  SIGNAL_NAMES.map((name) => callerBody(SIGNAL_SCHEMAS[name]).meta({ title: name })) as unknown as [
+    z.ZodObject,
+    ...z.ZodObject[],
+  ],
+);
+
+const actionResponses = (role: string): Record<number, ResponseDoc> => ({
+  202: { description: 'The launch accepted it.', schema: signalAcceptedSchema, name: 'SignalAccepted' },
+  400: {
+    description:
+      'The payload is malformed (the launch refused it and recorded that in its audit log), or the launch id is.',
+    schema: z.union([signalRefusedSchema, validationErrorSchema]),
+  },
+  403: {
+    description: `The plan does not let the caller send this (refused and audited by the launch), the token lacks the ${role} role, or the body names someone else as \`by\`.`,
+    schema: z.union([signalRefusedSchema, errorSchema]),
+  },
+  404: { description: 'No launch with this id, or no such signal.', schema: errorSchema, name: 'Error' },
+  409: {
+    description: 'The launch is not awaiting this now (refused and audited), or it has ended.',
+    schema: z.union([signalRefusedSchema, errorSchema]),
+  },
+});
+
+const sendSignalOperation: Operation = {
+  operationId: 'sendSignal',
+  summary: 'Send an approval, override, review or abort to a launch',
+  description:
+    'Goes through the launch’s `submitSignal` update, so the answer says at once whether the launch accepted it, with the same checks and audit entry as a signal from the Temporal UI. The payload depends on `name` (the examples show one per signal).',
+  tag: 'approvals',
+  access: 'approver',
+  actsAsCaller: true,
+  mutating: true,
+  params: signalParams,
+  body: {
+    schema: signalBody,
+    name: 'SignalPayload',
+    description: 'The payload of the signal named in the path (`domain/messages.ts`).',
+    examples: Object.fromEntries(
+      SIGNAL_NAMES.map((name) => [name, { summary: `signals/${name}`, value: exampleWithoutBy(name) }]),
+    ),
+  },
+  responses: actionResponses('approver'),
+};
+
+const abortOperation: Operation = {
+  operationId: 'abortLaunch',
+  summary: 'Abort a launch and roll back',
+  description:
+    'The `abort` action: the launch stops, and when production was touched puts it back (traffic to stable, previous version, freeze lifted, people told). The caller must be in the plan’s rollback authority or one of its owners.',
+  tag: 'approvals',
+  access: 'operator',
+  actsAsCaller: true,
+  mutating: true,
+  params: launchIdParams,
+  body: {
+    schema: callerBody(abortSchema),
+    name: 'AbortRequest',
+    examples: { abort: { summary: 'abort', value: exampleWithoutBy('abort') } },
+  },
+  responses: actionResponses('operator'),
+};
+
+const REFUSAL_STATUS: Record<
+  RefusalCode,
+  { status: number; error: z.infer<typeof signalRefusedSchema>['error'] }
+> = {
   invalid: { status: 400, error: 'invalid-request' },
   forbidden: { status: 403, error: 'forbidden' },
   conflict: { status: 409, error: 'conflict' },
@@ -57,7 +147,12 @@ async function sendAction(
   const fields: FieldError[] = local.success ? [] : planFieldErrors(local.error);
   const outcome = await submitToLaunch(client, launchId, name, payload);
   if (outcome.accepted)
-    return reply.code(202).send({ accepted: true, launchId, signal: name, auditSeq: outcome.auditSeq });
+    return reply.code(202).send({
+      accepted: true,
+      launchId,
+      signal: name,
+      auditSeq: outcome.auditSeq,
+    } satisfies z.infer<typeof signalAcceptedSchema>);
   const { status, error } = REFUSAL_STATUS[outcome.code];
   return reply.code(status).send({
     error,
@@ -68,20 +163,24 @@ async function sendAction(
     accepted: false,
     reason: outcome.reason,
     auditSeq: outcome.auditSeq,
-  });
+  } satisfies z.infer<typeof signalRefusedSchema>);
 }
 
 export const launchActionRoutes: FastifyPluginAsync<ApiContext> = async (app, { client }) => {
-  app.post('/launches/:id/signals/:name', async (request, reply) => {
-    const { id, name } = parseOr400(signalParams, request.params);
-    if (!isSignalName(name))
-      throw notFound(`unknown signal "${name}"; known: ${SIGNAL_NAMES.join(', ')}`, {
-        signals: SIGNAL_NAMES,
-      });
-    return sendAction(client, reply, id, name, request.body);
-  });
+  app.post(
+    '/launches/:id/signals/:name',
+    { config: { operation: sendSignalOperation } },
+    async (request, reply) => {
+      const { id, name } = parseOr400(signalParams, request.params);
+      if (!isSignalName(name))
+        throw notFound(`unknown signal "${name}"; known: ${SIGNAL_NAMES.join(', ')}`, {
+          signals: SIGNAL_NAMES,
+        });
+      return sendAction(client, reply, id, name, request.body);
+    },
+  );
 
-  app.post('/launches/:id/abort', async (request, reply) => {
+  app.post('/launches/:id/abort', { config: { operation: abortOperation } }, async (request, reply) => {
     const { id } = parseOr400(launchIdParams, request.params);
     return sendAction(client, reply, id, 'abort', request.body);
   });

@@ -9,9 +9,9 @@ import {
 } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ACTIVE_PHASES, TERMINAL_PHASES, type Phase } from '../../domain/launch-state.js';
-import { checkPlan, launchIdFor, slug, type LaunchPlan } from '../../domain/plan.js';
+import { checkPlan, launchIdFor, launchPlanSchema, slug, type LaunchPlan } from '../../domain/plan.js';
 import { INTEGRATION_KINDS } from '../../integrations/types.js';
 import type { LaunchInput } from '../../workflows/launch.js';
 import {
@@ -23,14 +23,17 @@ import {
 import type { ApiContext } from '../context.js';
 import { conflict, invalidRequest, parseOr400, type FieldError } from '../errors.js';
 import { LAUNCH_WORKFLOW_TYPE, launchLinks } from '../launch-handles.js';
+import type { Operation } from '../operations.js';
+import {
+  errorSchema,
+  KNOWN_PHASES,
+  launchCreatedSchema,
+  launchExistsSchema,
+  launchListItemSchema,
+  launchListSchema,
+} from '../schemas.js';
 
-/** Every value the `LaunchPhase` search attribute takes. */
-export const KNOWN_PHASES = [
-  'STARTING',
-  ...ACTIVE_PHASES,
-  'ROLLING_BACK',
-  ...TERMINAL_PHASES,
-] as const satisfies readonly Phase[];
+export { KNOWN_PHASES };
 
 export const listLaunchesQuery = z
   .object({
@@ -40,6 +43,59 @@ export const listLaunchesQuery = z
   })
   // Strict: a misspelt filter (`?phse=TRAFFIC`) must not silently list every launch.
   .strict();
+
+/** The README's plan: the example in the OpenAPI document. */
+const QUICKSTART_PLAN: unknown = JSON.parse(
+  readFileSync(new URL('../../examples/quickstart.json', import.meta.url), 'utf8'),
+);
+
+const startLaunchOperation: Operation = {
+  operationId: 'startLaunch',
+  summary: 'Start a launch from a plan',
+  description:
+    'Idempotent on the launch id (`<service>-<version>` unless the plan sets `launchId`): the same id again returns the existing launch (200, `created: false`) and never starts a second one. A 400 names every bad field, including integrations this server has no configuration for.',
+  tag: 'launches',
+  access: 'operator',
+  mutating: true,
+  body: {
+    schema: launchPlanSchema,
+    name: 'LaunchPlan',
+    description:
+      'A launch plan (`domain/plan.ts`); times may be ISO date-times or `now`, `now+4h`, `now-5m`.',
+    examples: { quickstart: { summary: 'examples/quickstart.json', value: QUICKSTART_PLAN } },
+  },
+  responses: {
+    201: {
+      description: 'The launch started; `Location` is its URL.',
+      schema: launchCreatedSchema,
+      name: 'LaunchCreated',
+      headers: { Location: { description: 'the launch', schema: { type: 'string' } } },
+    },
+    200: {
+      description:
+        'A launch with this id exists already; nothing was started (`samePlan` says whether it runs this plan).',
+      schema: launchExistsSchema,
+      name: 'LaunchExists',
+      headers: { Location: { description: 'the launch', schema: { type: 'string' } } },
+    },
+    409: {
+      description: 'The id belongs to a workflow that is not a launch.',
+      schema: errorSchema,
+      name: 'Error',
+    },
+  },
+};
+
+const listLaunchesOperation: Operation = {
+  operationId: 'listLaunches',
+  summary: 'List launches (Temporal visibility)',
+  tag: 'launches',
+  access: 'viewer',
+  query: listLaunchesQuery,
+  responses: {
+    200: { description: 'Launches, newest first.', schema: launchListSchema, name: 'LaunchList' },
+  },
+};
 
 /** `integrations.<kind>` fields naming an integration this server has no configuration for. */
 function unknownIntegrations(
@@ -80,7 +136,7 @@ function launchListQuery(filter: { service?: string | undefined; phase?: string 
   return clauses.join(' AND ');
 }
 
-function listItem(ctx: ApiContext, e: WorkflowExecutionInfo) {
+function listItem(ctx: ApiContext, e: WorkflowExecutionInfo): z.infer<typeof launchListItemSchema> {
   const attrs = e.typedSearchAttributes;
   return {
     launchId: e.workflowId,
@@ -98,7 +154,7 @@ function listItem(ctx: ApiContext, e: WorkflowExecutionInfo) {
 export const launchesRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   const { client } = ctx;
 
-  app.post('/launches', async (request, reply) => {
+  app.post('/launches', { config: { operation: startLaunchOperation } }, async (request, reply) => {
     const checked = checkPlan(request.body);
     const planErrors = checked.ok ? [] : checked.errors;
     const integrationErrors = ctx.integrationNames
@@ -129,12 +185,17 @@ export const launchesRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
         // A launch id is used once, even after that launch closed: re-posting a plan never relaunches.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         // Lets a repeated POST tell the caller whether the plan it sent is the one running.
-        memo: { planSha256 },
+        memo: { planSha256, ...(request.caller ? { startedBy: request.caller.subject } : {}) },
       });
       return reply
         .code(201)
         .header('location', links.self)
-        .send({ launchId, created: true, runId: handle.firstExecutionRunId, links });
+        .send({
+          launchId,
+          created: true,
+          runId: handle.firstExecutionRunId,
+          links,
+        } satisfies z.infer<typeof launchCreatedSchema>);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await client.workflow.getHandle(launchId).describe();
@@ -154,13 +215,13 @@ export const launchesRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
           startTime: existing.startTime.toISOString(),
           closeTime: existing.closeTime?.toISOString() ?? null,
           links,
-        });
+        } satisfies z.infer<typeof launchExistsSchema>);
     }
   });
 
-  app.get('/launches', async (request) => {
+  app.get('/launches', { config: { operation: listLaunchesOperation } }, async (request) => {
     const filter = parseOr400(listLaunchesQuery, request.query ?? {});
-    const items: ReturnType<typeof listItem>[] = [];
+    const items: z.infer<typeof launchListItemSchema>[] = [];
     for await (const execution of client.workflow.list({
       query: launchListQuery(filter),
       pageSize: filter.limit,
@@ -168,6 +229,6 @@ export const launchesRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
       items.push(listItem(ctx, execution));
       if (items.length >= filter.limit) break;
     }
-    return { items };
+    return { items } satisfies z.infer<typeof launchListSchema>;
   });
 };

@@ -1,6 +1,7 @@
 /** Small helpers over `app.inject` for the API tests. */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
+import type { AuthConfig } from '../../api/auth.js';
 import { TERMINAL_PHASES, type AuditEntry, type LaunchStatus } from '../../domain/launch-state.js';
 import { eventually, type Harness } from '../support/temporal.js';
 
@@ -8,29 +9,35 @@ export const TEST_UI_URL = 'http://temporal-ui.test';
 
 export const isTerminal = (s: LaunchStatus) => (TERMINAL_PHASES as readonly string[]).includes(s.phase);
 
-/** The app over the harness's client, with the world's integration names as the configured ones. */
-export async function buildTestApp(h: Harness) {
+/**
+ * The app over the harness's client, with the world's integration names as the configured ones.
+ * Without `auth`, dev mode (no tokens needed).
+ */
+export async function buildTestApp(h: Harness, auth?: AuthConfig, headers: Record<string, string> = {}) {
   const configured = h.world.integrationsConfig() as Record<string, Record<string, unknown> | undefined>;
   const app = buildApp({
     client: h.env.client,
     taskQueue: h.taskQueue,
     temporalUiUrl: TEST_UI_URL,
     integrationNames: (kind) => Object.keys(configured[kind] ?? {}),
+    ...(auth ? { auth } : {}),
   });
   await app.ready();
-  return apiClient(app);
+  return apiClient(app, headers);
 }
 export type TestApp = ReturnType<typeof apiClient>;
 
 export type Reply = { status: number; headers: Record<string, unknown>; body: string; json: any };
 
-export function apiClient(app: FastifyInstance) {
+/** `defaultHeaders` (e.g. a bearer token) go with every call; a call's own headers win. */
+export function apiClient(app: FastifyInstance, defaultHeaders: Record<string, string> = {}) {
   async function call(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'HEAD',
     url: string,
     payload?: unknown,
-    headers: Record<string, string> = {},
+    callHeaders: Record<string, string> = {},
   ): Promise<Reply> {
+    const headers = { ...defaultHeaders, ...callHeaders };
     const res = await app.inject({
       method,
       url,
