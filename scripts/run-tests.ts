@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, resolveTemporalCli } from './temporal-cli.js';
 
-const GROUPS = ['unit', 'workflow', 'api', 'browser', 'demo', 'e2e'];
+const GROUPS = ['unit', 'workflow', 'api', 'cli', 'browser', 'demo', 'e2e'];
 const only = process.argv.slice(2);
 
 const files = GROUPS.filter((g) => only.length === 0 || only.includes(g)).flatMap((group) =>
