@@ -14,6 +14,8 @@ import { buildOpenApiDocument, type OpenApiDocument, type RegisteredRoute } from
 import { docsRoutes } from './routes/docs.js';
 import { freezeRoutes } from './routes/freeze.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import fastifyPlugin from 'fastify-plugin';
 import { launchActionRoutes } from './routes/launch-actions.js';
 import { launchViewRoutes } from './routes/launch-views.js';
 import { launchesRoutes } from './routes/launches.js';
@@ -67,6 +69,7 @@ export function buildApp(opts: BuildAppOptions): FastifyInstance {
     ...(opts.integrationNames ? { integrationNames: opts.integrationNames } : {}),
   };
   let document: OpenApiDocument | null = null;
+  void app.register(fastifyPlugin(metricsRoutes));
   void app.register(healthRoutes, ctx);
   void app.register(launchesRoutes, ctx);
   void app.register(launchViewRoutes, ctx);

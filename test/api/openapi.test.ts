@@ -274,3 +274,20 @@ test('a route without an operation, or a POST not marked mutating, stops the app
   }, /POST \/poke changes state: mark its operation mutating/);
   await unlimited.close().catch(() => {});
 });
+
+test('GET /metrics: Prometheus text with request counts by route pattern, public like /healthz', async () => {
+  const app = buildApp({ client: new Client(), taskQueue: 'unused', logger: false });
+  try {
+    await app.inject({ method: 'GET', url: '/openapi.json' });
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /text\/plain/);
+    assert.match(
+      res.body,
+      /launch_control_api_requests_total\{method="GET",route="\/openapi.json",status="200"\} 1/,
+    );
+    assert.match(res.body, /launch_control_api_process_cpu_seconds_total/);
+  } finally {
+    await app.close();
+  }
+});
