@@ -1,16 +1,7 @@
 /** Rendering API answers for people: tables, the status summary, watch lines, the audit log. */
+import type { UnansweredLaunch } from '../api/launch-handles.js';
 import type { AuditEntry, LaunchStatus, PendingApproval } from '../domain/launch-state.js';
 
-/** What `GET /launches/:id` says about a launch whose workflow cannot answer queries. */
-export type UnansweredLaunch = {
-  launchId: string;
-  phase: 'UNKNOWN';
-  temporalStatus: string;
-  startedAt: string;
-  closedAt: string | null;
-  failure: string | null;
-  queryError: string;
-};
 export type StatusReply = LaunchStatus | UnansweredLaunch;
 
 export type ListItem = {

@@ -3,8 +3,7 @@
  * when missing), driven by `playwright-core`, which never downloads a browser of its own.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findExecutable, isExecutable } from './executables.js';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -19,21 +18,6 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function findExecutable(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/usr/bin'];
-  for (const dir of dirs) if (isExecutable(join(dir, name))) return join(dir, name);
-  return null;
-}
 
 function run(log: (line: string) => void, command: string, args: string[]): void {
   log(`[browser] $ ${[command, ...args].join(' ')}`);
@@ -54,7 +38,7 @@ let aptUpdated = false;
 export function ensureChromium(log: (line: string) => void = (l) => console.error(l)): string {
   if (isExecutable(CHROMIUM_PATH)) return CHROMIUM_PATH;
   const isRoot = process.getuid?.() === 0;
-  if (!isRoot || findExecutable('apt-get') === null) {
+  if (!isRoot || findExecutable('apt-get', ['/usr/sbin', '/usr/bin']) === null) {
     throw new Error(
       `Browser tests need Chromium at ${CHROMIUM_PATH}, which is not installed. Install the Debian/Ubuntu package: ` +
         'sudo apt-get install -y --no-install-recommends chromium',

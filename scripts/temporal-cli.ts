@@ -4,31 +4,15 @@
  * (v1.5.1: the newest release whose go.mod has no `replace`, which `go install` refuses).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { findExecutable, isExecutable } from './executables.js';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const CACHED_CLI = join(PROJECT_ROOT, '.temporal', 'bin', 'temporal');
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    if (dir && isExecutable(candidate)) return candidate;
-  }
-  return null;
-}
 
 export async function resolveTemporalCli(
   log: (line: string) => void = (l) => console.error(l),
@@ -38,11 +22,11 @@ export async function resolveTemporalCli(
     if (!isExecutable(fromEnv)) throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file`);
     return fromEnv;
   }
-  const found = onPath('temporal');
+  const found = findExecutable('temporal');
   if (found) return found;
   if (isExecutable(CACHED_CLI)) return CACHED_CLI;
 
-  const go = onPath('go');
+  const go = findExecutable('go');
   if (!go)
     throw new Error(
       'The Temporal CLI was not found and Go is not installed to build it. Install Go (https://go.dev/doc/install) ' +

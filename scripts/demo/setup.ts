@@ -4,28 +4,16 @@
  * configuration or ports, and make sure they are not started (policy-rc.d) or left running.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, rmSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { findExecutable } from '../executables.js';
 import type { Log } from './processes.js';
 
 export type DemoBinaries = { haproxy: string; prometheus: string };
 
 const PACKAGES = ['haproxy', 'prometheus'] as const;
 const POLICY_RC_D = '/usr/sbin/policy-rc.d';
-
-function findExecutable(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/usr/bin'];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
+/** Debian installs haproxy in /usr/sbin, which a non-login PATH may lack. */
+const SBIN = ['/usr/sbin', '/usr/bin'];
 
 function run(log: Log, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
   log(`[demo] $ ${[command, ...args].join(' ')}`);
@@ -76,12 +64,15 @@ function installWithApt(log: Log, packages: readonly string[]): void {
 
 /** The paths of `haproxy` and `prometheus`, installing the packages first when possible. */
 export function ensureDemoBinaries(log: Log = console.log): DemoBinaries {
-  const found = () => ({ haproxy: findExecutable('haproxy'), prometheus: findExecutable('prometheus') });
+  const found = () => ({
+    haproxy: findExecutable('haproxy', SBIN),
+    prometheus: findExecutable('prometheus', SBIN),
+  });
   let paths = found();
   const missing = PACKAGES.filter((name) => paths[name] === null);
   if (missing.length > 0) {
     const isRoot = process.getuid?.() === 0;
-    if (!isRoot || findExecutable('apt-get') === null) {
+    if (!isRoot || findExecutable('apt-get', SBIN) === null) {
       throw new Error(
         `the demo stack needs ${missing.join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed. ` +
           `Install the Debian/Ubuntu package${missing.length > 1 ? 's' : ''}: ` +
