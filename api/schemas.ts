@@ -9,6 +9,16 @@ import { ACTIVE_PHASES, TERMINAL_PHASES, type Phase } from '../domain/launch-sta
 import { SIGNAL_NAMES } from '../domain/messages.js';
 
 /** Every value the `LaunchPhase` search attribute (and a status's `phase`) takes. */
+/** Counts of checklist items by status (status query and checklist answer). */
+const checklistSummarySchema = z.object({
+  total: z.number(),
+  pending: z.number(),
+  running: z.number(),
+  passed: z.number(),
+  failed: z.number(),
+  skipped: z.number(),
+});
+
 export const KNOWN_PHASES = [
   'STARTING',
   ...ACTIVE_PHASES,
@@ -135,14 +145,7 @@ export const launchStatusSchema = z.object({
       detail: z.string().optional(),
     }),
   ),
-  checklist: z.object({
-    total: z.number(),
-    pending: z.number(),
-    running: z.number(),
-    passed: z.number(),
-    failed: z.number(),
-    skipped: z.number(),
-  }),
+  checklist: checklistSummarySchema,
 });
 
 /** A launch whose workflow does not answer queries (e.g. started from the CLI with an invalid plan). */
@@ -159,14 +162,7 @@ export const unansweredLaunchSchema = z.object({
 const itemStatus = z.enum(['pending', 'running', 'passed', 'failed', 'skipped']);
 export const checklistSchema = z.object({
   launchId: z.string(),
-  summary: z.object({
-    total: z.number(),
-    pending: z.number(),
-    running: z.number(),
-    passed: z.number(),
-    failed: z.number(),
-    skipped: z.number(),
-  }),
+  summary: checklistSummarySchema,
   items: z.array(
     z.object({
       id: z.string(),

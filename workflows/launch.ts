@@ -187,15 +187,17 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
     await runTask('ROLLBACK_DRILL', '5.4', rollbackDrill, 'rollback-drill');
 
     const prod = { service: plan.service, environment: plan.environments.production };
-    // Production undos run only if the ramp really changed production (it reports so first).
-    undo.pushForProduction(`redeploy ${plan.previousVersion} to the canary slot`, async () => {
-      await undoChanges.deploy({
-        integration: plan.integrations.deployer,
-        ...prod,
-        slot: 'canary',
-        version: plan.previousVersion,
+    const redeployPreviousOnRollback = (slot: 'canary' | 'stable') =>
+      undo.pushForProduction(`redeploy ${plan.previousVersion} to the ${slot} slot`, async () => {
+        await undoChanges.deploy({
+          integration: plan.integrations.deployer,
+          ...prod,
+          slot,
+          version: plan.previousVersion,
+        });
       });
-    });
+    // Production undos run only if the ramp really changed production (it reports so first).
+    redeployPreviousOnRollback('canary');
     undo.pushForProduction('send all traffic to stable', async () => {
       const split = await undoChanges.setTraffic({
         integration: plan.integrations.traffic,
@@ -209,14 +211,7 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
 
     // Promote: the new version becomes stable and takes the traffic back from the canary slot.
     if (abortRequest) throw new LaunchAborted();
-    undo.pushForProduction(`redeploy ${plan.previousVersion} to the stable slot`, async () => {
-      await undoChanges.deploy({
-        integration: plan.integrations.deployer,
-        ...prod,
-        slot: 'stable',
-        version: plan.previousVersion,
-      });
-    });
+    redeployPreviousOnRollback('stable');
     await changes.deploy({
       integration: plan.integrations.deployer,
       ...prod,

@@ -129,15 +129,18 @@ export async function runtimeApiAction(
   options: { timeoutMs?: number | undefined } = {},
 ): Promise<void> {
   const answer = (await runtimeApiCommand(endpoint, command, options)).trim();
-  if (answer !== '') {
-    const where = describeEndpoint(endpoint);
-    const shown = answer.replace(/\s+/g, ' ').slice(0, 200);
-    throw new RuntimeApiError(
-      `haproxy refused "${command}" (${where}): ${shown}`,
-      where,
-      command,
-      'ANSWER',
-      answer,
-    );
-  }
+  if (answer !== '') throw refusedBy(endpoint, command, answer);
+}
+
+/** HAProxy answered a command with something other than what success looks like. */
+export function refusedBy(endpoint: RuntimeApiEndpoint, command: string, answer: string): RuntimeApiError {
+  const where = describeEndpoint(endpoint);
+  const shown = answer.replace(/\s+/g, ' ').trim().slice(0, 200) || '(empty answer)';
+  return new RuntimeApiError(
+    `haproxy refused "${command}" (${where}): ${shown}`,
+    where,
+    command,
+    'ANSWER',
+    answer,
+  );
 }

@@ -11,7 +11,7 @@ import { assertCanaryPercent } from '../http/traffic-webhook.js';
 import type { TrafficRouter, TrafficTarget } from '../types.js';
 import {
   describeEndpoint,
-  RuntimeApiError,
+  refusedBy,
   runtimeApiAction,
   runtimeApiCommand,
   type RuntimeApiEndpoint,
@@ -101,17 +101,7 @@ async function getWeight(settings: Settings, backend: string, server: string): P
   const command = `get weight ${backend}/${server}`;
   const answer = await runtimeApiCommand(settings.endpoint, command, { timeoutMs: settings.timeoutMs });
   const parsed = parseWeightAnswer(answer);
-  if (parsed === null) {
-    const where = describeEndpoint(settings.endpoint);
-    const shown = answer.replace(/\s+/g, ' ').trim().slice(0, 200) || '(empty answer)';
-    throw new RuntimeApiError(
-      `haproxy refused "${command}" (${where}): ${shown}`,
-      where,
-      command,
-      'ANSWER',
-      answer,
-    );
-  }
+  if (parsed === null) throw refusedBy(settings.endpoint, command, answer);
   return { server, ...parsed };
 }
 
