@@ -4,15 +4,20 @@
  * Temporal CLI is found or built first, once, with progress shown.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, resolveTemporalCli } from './temporal-cli.js';
 
-const GROUPS = ['unit', 'workflow', 'api', 'cli', 'browser', 'demo', 'e2e'];
+const GROUPS = ['unit', 'workflow', 'api', 'security', 'cli', 'browser', 'demo', 'reliability', 'e2e'];
 const only = process.argv.slice(2);
 
+const unknown = only.filter((g) => !GROUPS.includes(g));
+if (unknown.length > 0) {
+  console.error(`[test] unknown group(s): ${unknown.join(', ')} (groups: ${GROUPS.join(' ')})`);
+  process.exit(2);
+}
 const files = GROUPS.filter((g) => only.length === 0 || only.includes(g)).flatMap((group) =>
-  readdirSync(join(PROJECT_ROOT, 'test', group))
+  (existsSync(join(PROJECT_ROOT, 'test', group)) ? readdirSync(join(PROJECT_ROOT, 'test', group)) : [])
     .filter((f) => f.endsWith('.test.ts'))
     .sort()
     .map((f) => join('test', group, f)),
