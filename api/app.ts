@@ -13,6 +13,7 @@ import { registerErrorHandling } from './errors.js';
 import { buildOpenApiDocument, type OpenApiDocument, type RegisteredRoute } from './openapi.js';
 import { docsRoutes } from './routes/docs.js';
 import { freezeRoutes } from './routes/freeze.js';
+import { codecRoutes, type CodecSettings } from './routes/codec.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import fastifyPlugin from 'fastify-plugin';
@@ -35,6 +36,8 @@ export type BuildAppOptions = {
    * (`NODE_ENV=production`), where `buildApp` throws instead.
    */
   auth?: AuthConfig;
+  /** The payload codec: serves `/codec/encode` and `/codec/decode` for the Temporal UI. */
+  codec?: CodecSettings;
 };
 
 export function buildApp(opts: BuildAppOptions): FastifyInstance {
@@ -52,7 +55,12 @@ export function buildApp(opts: BuildAppOptions): FastifyInstance {
       if (method === 'HEAD') continue;
       if (!operation)
         throw new Error(`route ${method} ${route.url} has no config.operation (see api/operations.ts)`);
-      if (method !== 'GET' && !operation.mutating)
+      // CORS preflights (browsers send them without credentials) are public and undocumented.
+      if (method === 'OPTIONS') {
+        if (operation.access !== 'public') throw new Error(`preflight ${route.url} must be public`);
+        continue;
+      }
+      if (method !== 'GET' && !operation.mutating && !operation.sideEffectFree)
         throw new Error(
           `route ${method} ${route.url} changes state: mark its operation mutating (rate limits)`,
         );
@@ -75,6 +83,7 @@ export function buildApp(opts: BuildAppOptions): FastifyInstance {
   void app.register(launchViewRoutes, ctx);
   void app.register(launchActionRoutes, ctx);
   void app.register(freezeRoutes, ctx);
+  if (opts.codec) void app.register(codecRoutes, opts.codec);
   void app.register(docsRoutes, { document: () => (document ??= buildOpenApiDocument(routes)) });
   // Generated once every route is known, so a schema that cannot be documented fails the start.
   app.addHook('onReady', async () => {

@@ -8,6 +8,8 @@ import { Client, Connection } from '@temporalio/client';
 import { createIntegrationRegistry } from '../integrations/registry.js';
 import { configuredNames, integrationsConfigFromEnv } from '../worker/integrations-from-env.js';
 import { connectionOptions, temporalSettingsFromEnv } from '../worker/temporal-connection.js';
+import { codecCorsOrigins } from './routes/codec.js';
+import { clientExtras, describeExtras, temporalExtrasFromEnv } from '../worker/temporal-extras.js';
 import { loadAuthFromEnv, resolveAuth, type AuthConfig } from './auth.js';
 import { startApi } from './server.js';
 
@@ -22,10 +24,20 @@ try {
 }
 const settings = temporalSettingsFromEnv();
 const config = await integrationsConfigFromEnv();
+const extras = temporalExtrasFromEnv('launch-control-api');
 const connection = await Connection.connect(connectionOptions(settings));
-const client = new Client({ connection, namespace: settings.namespace });
+const client = new Client({ connection, namespace: settings.namespace, ...clientExtras(extras) });
 const api = await startApi({
   client,
+  ...(extras.payloadCodec
+    ? {
+        codec: {
+          codec: extras.payloadCodec,
+          namespace: settings.namespace,
+          corsOrigins: codecCorsOrigins(process.env, process.env.TEMPORAL_UI_URL),
+        },
+      }
+    : {}),
   auth,
   taskQueue: settings.taskQueue,
   host: process.env.HOST ?? '127.0.0.1',
@@ -34,13 +46,14 @@ const api = await startApi({
   ...(config ? { integrationNames: configuredNames(createIntegrationRegistry(config)) } : {}),
 });
 console.log(
-  `[api] ${api.url} → Temporal ${settings.address} (namespace ${settings.namespace}, task queue ${settings.taskQueue})`,
+  `[api] ${api.url} → Temporal ${settings.address} (namespace ${settings.namespace}, task queue ${settings.taskQueue}; ${describeExtras(extras)})`,
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     void api
       .close()
       .then(() => connection.close())
+      .then(() => extras.tracing?.shutdown())
       .then(() => process.exit(0));
   });
 }

@@ -44,6 +44,11 @@ const TAGS = [
   { name: 'freeze', description: 'The configuration freeze gate CI/CD asks before changing production.' },
   { name: 'health', description: 'Liveness for load balancers (public).' },
   { name: 'documentation', description: 'This document and Swagger UI (public: shapes only, no data).' },
+  {
+    name: 'codec',
+    description:
+      "Temporal's remote codec protocol, served only when payload encryption is configured: the Temporal UI shows encrypted payloads through it.",
+  },
 ];
 
 const DESCRIPTION = `Durable production launches on Temporal (see the README).

@@ -41,7 +41,7 @@ export type Operation = {
   operationId: string;
   summary: string;
   description?: string;
-  tag: 'launches' | 'approvals' | 'freeze' | 'health' | 'documentation';
+  tag: 'launches' | 'approvals' | 'freeze' | 'health' | 'documentation' | 'codec';
   access: Access;
   /**
    * The body's `by` is the caller: a missing `by` is filled in with the token's subject, a `by`
@@ -50,6 +50,8 @@ export type Operation = {
   actsAsCaller?: boolean;
   /** Every mutating route is rate limited per caller. */
   mutating?: boolean;
+  /** A POST that changes nothing (the payload codec): not `mutating`, so not rate limited. */
+  sideEffectFree?: boolean;
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: BodyDoc;

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import type { CodecSettings } from './routes/codec.js';
 import { resolveAuth, RATE_LIMIT_ENV, TOKENS_ENV, TOKENS_FILE_ENV, type AuthConfig } from './auth.js';
 
 export { loadAuthFromEnv } from './auth.js';
@@ -18,6 +19,8 @@ export type StartApiOptions = {
   logger?: boolean;
   /** Tokens and rate limits (`loadAuthFromEnv()`); absent: dev mode, refused in production. */
   auth?: AuthConfig;
+  /** Payload codec endpoint for the Temporal UI (when payloads are encrypted). */
+  codec?: CodecSettings;
   /** Where the auth mode line goes (the dev-mode warning included); default stderr. */
   log?: (line: string) => void;
 };

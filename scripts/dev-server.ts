@@ -17,6 +17,10 @@ export async function startDevServer(opts: {
   uiPort?: number;
   dataDir?: string;
   log?: (line: string) => void;
+  /** Namespaces to create besides `default` (`--namespace`). */
+  namespaces?: string[];
+  /** The Temporal UI decodes payloads through this remote codec (`<api>/codec`). */
+  uiCodecEndpoint?: string;
 }): Promise<DevServer> {
   const port = opts.port ?? 7233;
   const uiPort = opts.uiPort ?? 8233;
@@ -40,6 +44,8 @@ export async function startDevServer(opts: {
     '--log-level',
     'warn',
     ...devServerSearchAttributeArgs(),
+    ...(opts.namespaces ?? []).flatMap((namespace) => ['--namespace', namespace]),
+    ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
   ];
   const child = spawn(opts.cli, args, { stdio: ['ignore', out, out] });
   let exited: number | null = null;

@@ -17,6 +17,8 @@ import {
 import { connectionOptions, temporalSettingsFromEnv } from '../worker/temporal-connection.js';
 import { ensureSearchAttributes } from '../worker/search-attributes-setup.js';
 import { installRuntime, WORKER_METRICS_ENV } from '../worker/telemetry.js';
+import { codecCorsOrigins } from '../api/routes/codec.js';
+import { clientExtras, describeExtras, temporalExtrasFromEnv } from '../worker/temporal-extras.js';
 import { createLaunchWorker } from '../worker/worker.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { startDemoEnvironment } from './demo/environment.js';
@@ -29,12 +31,21 @@ async function main() {
   // Ctrl-C is handled below, in order; the SDK must not start draining the worker on its own.
   const metricsAddress = process.env[WORKER_METRICS_ENV] ?? '127.0.0.1:9464';
   installRuntime({ metricsAddress, shutdownSignals: [] });
+  const extras = temporalExtrasFromEnv('launch-control');
+  log(`[launch-control] ${describeExtras(extras)}`);
+  if (extras.tracing) stops.push(extras.tracing.shutdown);
+  const apiPort = Number(process.env.PORT ?? 8080);
   let devServer: DevServer | null = null;
   const external = !!process.env.TEMPORAL_ADDRESS;
   if (!external) {
     const cli = await resolveTemporalCli(log);
     log('[temporal] starting the dev server…');
-    devServer = await startDevServer({ cli, log });
+    devServer = await startDevServer({
+      cli,
+      log,
+      // The UI shows encrypted payloads through the API's codec endpoint.
+      ...(extras.payloadCodec ? { uiCodecEndpoint: `http://127.0.0.1:${apiPort}/codec` } : {}),
+    });
     stops.push(devServer.stop);
   }
   const settings = temporalSettingsFromEnv(process.env, devServer?.address);
@@ -61,7 +72,11 @@ async function main() {
 
   const connection = await NativeConnection.connect(connectionOptions(settings));
   const clientConnection = await Connection.connect(connectionOptions(settings));
-  const client = new Client({ connection: clientConnection, namespace: settings.namespace });
+  const client = new Client({
+    connection: clientConnection,
+    namespace: settings.namespace,
+    ...clientExtras(extras),
+  });
   await ensureSearchAttributes(clientConnection, settings.namespace, log);
   const worker = await createLaunchWorker({
     connection,
@@ -69,6 +84,7 @@ async function main() {
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     integrations: registry,
+    extras,
     ...(uiUrl ? { temporalUiUrl: uiUrl } : {}),
   });
   const workerRun = worker.run();
@@ -82,9 +98,18 @@ async function main() {
   const api = await startApi({
     auth: loadAuthFromEnv(process.env),
     client,
+    ...(extras.payloadCodec
+      ? {
+          codec: {
+            codec: extras.payloadCodec,
+            namespace: settings.namespace,
+            corsOrigins: codecCorsOrigins(process.env, uiUrl),
+          },
+        }
+      : {}),
     taskQueue: settings.taskQueue,
     host: process.env.HOST ?? '127.0.0.1',
-    port: Number(process.env.PORT ?? 8080),
+    port: apiPort,
     ...(uiUrl ? { temporalUiUrl: uiUrl } : {}),
     integrationNames: configuredNames(registry),
   });

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { durationMs } from '../domain/durations.js';
+import { parsePayloadKeys } from './payload-codec.js';
 import { DEFAULT_TASK_QUEUE } from './temporal-connection.js';
 
 export const SERVICES = ['worker', 'api', 'start'] as const;
@@ -135,6 +136,47 @@ export const configSchema = z
       describe(
         'Per-caller limit on the mutating API routes: `<requests>/<window>` such as `10/30s`, or `off`.',
         ['api'],
+      ),
+    ),
+    LAUNCH_CONTROL_PAYLOAD_KEYS: blankIsUnset(
+      z
+        .string()
+        .refine((value) => {
+          try {
+            return parsePayloadKeys(value).length > 0;
+          } catch {
+            return false;
+          }
+        }, 'expected <key id>:<base64 of 32 bytes>[,<key id>:<base64>…]')
+        .optional(),
+    ).describe(
+      describe(
+        'Encrypts workflow payloads with AES-256-GCM: `<key id>:<base64 of 32 bytes>` (`openssl rand -base64 32`), comma-separated; the first encrypts, all decrypt (rotation). Worker and API need the same keys; the API then serves the codec endpoint `/codec` for the Temporal UI.',
+        ['worker', 'api', 'start'],
+      ),
+    ),
+    LAUNCH_CONTROL_CODEC_CORS_ORIGINS: blankIsUnset(z.string().optional()).describe(
+      describe(
+        'Browser origins allowed to call the codec endpoint, comma-separated (the Temporal UI’s, e.g. `https://temporal.example.com`). Unset: the origin of `TEMPORAL_UI_URL`.',
+        ['api', 'start'],
+      ),
+    ),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: emptyIsUnset(httpUrl.optional()).describe(
+      describe(
+        'OpenTelemetry traces over OTLP/HTTP to this URL (e.g. `http://collector:4318/v1/traces`): client, workflow and activity spans through the Temporal interceptors. Unset and no `OTEL_EXPORTER_OTLP_ENDPOINT`: tracing off.',
+        ['worker', 'api', 'start'],
+      ),
+    ),
+    OTEL_EXPORTER_OTLP_ENDPOINT: emptyIsUnset(httpUrl.optional()).describe(
+      describe(
+        'OTLP/HTTP base URL (`/v1/traces` is appended), used when the traces endpoint is unset. `OTEL_EXPORTER_OTLP_HEADERS` (e.g. an API key) is read by the exporter itself.',
+        ['worker', 'api', 'start'],
+      ),
+    ),
+    OTEL_SERVICE_NAME: emptyIsUnset(z.string().optional()).describe(
+      describe(
+        'Service name on the spans. Unset: `launch-control-worker`, `launch-control-api`, or `launch-control` for `npm start`.',
+        ['worker', 'api', 'start'],
       ),
     ),
     HOST: z

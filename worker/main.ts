@@ -6,15 +6,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createIntegrationRegistry } from '../integrations/registry.js';
 import { integrationsConfigFromEnv, INTEGRATIONS_ENV } from './integrations-from-env.js';
 import { connectionOptions, temporalSettingsFromEnv } from './temporal-connection.js';
 import { ensureSearchAttributes } from './search-attributes-setup.js';
 import { installRuntime, WORKER_METRICS_ENV } from './telemetry.js';
-import { createLaunchWorker } from './worker.js';
-
-const BUNDLE = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
+import { clientExtras, describeExtras, temporalExtrasFromEnv } from './temporal-extras.js';
+import { createLaunchWorker, WORKFLOW_BUNDLES } from './worker.js';
 
 installRuntime({ metricsAddress: process.env[WORKER_METRICS_ENV], logFormat: 'json' });
 const settings = temporalSettingsFromEnv();
@@ -23,9 +21,15 @@ if (!config) {
   console.error(`${INTEGRATIONS_ENV} is not set: name the integrations file (see README, "Configuration").`);
   process.exit(2);
 }
+const extras = temporalExtrasFromEnv('launch-control-worker');
+const bundle = extras.tracing ? WORKFLOW_BUNDLES.traced : WORKFLOW_BUNDLES.plain;
 const connection = await NativeConnection.connect(connectionOptions(settings));
 const clientConnection = await Connection.connect(connectionOptions(settings));
-const client = new Client({ connection: clientConnection, namespace: settings.namespace });
+const client = new Client({
+  connection: clientConnection,
+  namespace: settings.namespace,
+  ...clientExtras(extras),
+});
 await ensureSearchAttributes(clientConnection, settings.namespace, (line) => console.log(line));
 const worker = await createLaunchWorker({
   connection,
@@ -34,9 +38,11 @@ const worker = await createLaunchWorker({
   taskQueue: settings.taskQueue,
   integrations: createIntegrationRegistry(config),
   ...(process.env.TEMPORAL_UI_URL ? { temporalUiUrl: process.env.TEMPORAL_UI_URL } : {}),
-  ...(existsSync(BUNDLE) ? { workflowBundle: { codePath: BUNDLE } } : {}),
+  extras,
+  ...(existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : {}),
 });
 console.log(
-  `[worker] polling ${settings.taskQueue} on ${settings.address} (namespace ${settings.namespace})`,
+  `[worker] polling ${settings.taskQueue} on ${settings.address} (namespace ${settings.namespace}; ${describeExtras(extras)})`,
 );
 await worker.run();
+await extras.tracing?.shutdown();

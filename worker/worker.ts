@@ -4,8 +4,14 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
 import type { IntegrationRegistry } from '../integrations/types.js';
+import type { TemporalExtras } from './temporal-extras.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** `npm run bundle` output: plain, and with the tracing interceptors compiled in. */
+export const WORKFLOW_BUNDLES = {
+  plain: fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url)),
+  traced: fileURLToPath(new URL('../dist/workflow-bundle.traced.js', import.meta.url)),
+};
 
 export type LaunchWorkerOptions = {
   connection: NativeConnection;
@@ -18,10 +24,15 @@ export type LaunchWorkerOptions = {
   temporalUiUrl?: string;
   /** Prebundled workflow code (production); bundled from source when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Payload codec and tracing (`temporalExtrasFromEnv`); the client should carry the same. */
+  extras?: TemporalExtras;
 };
 
 export async function createLaunchWorker(opts: LaunchWorkerOptions): Promise<Worker> {
+  const { payloadCodec, tracing } = opts.extras ?? {};
   return Worker.create({
+    ...tracing?.workerOptions,
+    ...(payloadCodec ? { dataConverter: { payloadCodecs: [payloadCodec] } } : {}),
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,

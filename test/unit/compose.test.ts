@@ -481,9 +481,10 @@ describe('deploy/', () => {
       assert.ok(existsSync(join(ROOT, entry)), `${entry} exists`);
       assert.equal(pkg.scripts[name], `tsx ${entry}`, `npm run ${name} runs the same file`);
     }
-    // worker/main.ts loads the bundle from where `npm run bundle` writes it.
-    assert.match(read('scripts/bundle-workflows.ts'), /'dist', 'workflow-bundle\.js'/);
-    assert.match(read('worker/main.ts'), /\.\.\/dist\/workflow-bundle\.js/);
+    // worker/main.ts loads the bundles from where `npm run bundle` writes them.
+    assert.match(read('scripts/bundle-workflows.ts'), /WORKFLOW_BUNDLES/);
+    assert.match(read('worker/main.ts'), /WORKFLOW_BUNDLES\.(plain|traced)/);
+    assert.match(read('worker/worker.ts'), /'\.\.\/dist\/workflow-bundle\.js'/);
   });
 
   test('the build context keeps what the image needs', () => {
