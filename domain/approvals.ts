@@ -3,7 +3,7 @@
  * for it, and the sender may send it. Pure, so the parent launch, a standalone task workflow and
  * the tests all decide the same way.
  */
-import type { PendingApproval } from './launch-state.js';
+import type { AuditInput, PendingApproval } from './launch-state.js';
 import {
   SIGNAL_SCHEMAS,
   authorizedSenders,
@@ -21,10 +21,37 @@ export type ApprovalDecision<K extends SignalName = SignalName> =
 /** Why an action was refused, for API status codes: invalid → 400, forbidden → 403, conflict → 409. */
 export type RefusalCode = 'invalid' | 'forbidden' | 'conflict';
 
+/** Longest actor, action and reason an audit entry keeps (longer ones are cut, marked with `…`). */
+export const AUDIT_LIMITS = { actor: 120, action: 100, reason: 2_000 } as const;
+
+/** Cuts a string to `max` characters (UTF-16 units), marking the cut with `…`. */
+export function truncate(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+}
+
+/**
+ * An audit entry with its free text bounded: whatever a caller types into a signal (a 1 MB name,
+ * ten thousand unknown keys) is recorded in a few KiB, so the launch's state and history stay small.
+ * `detail` holds only payloads the schemas already bounded.
+ */
+export function boundAudit<T extends AuditInput>(entry: T): T {
+  return {
+    ...entry,
+    actor: truncate(String(entry.actor), AUDIT_LIMITS.actor),
+    action: truncate(String(entry.action), AUDIT_LIMITS.action),
+    ...(entry.reason === undefined ? {} : { reason: truncate(String(entry.reason), AUDIT_LIMITS.reason) }),
+  };
+}
+
+/** A signal name as the audit log shows it: any string a caller chose, cut to a sane length. */
+export function signalNameForAudit(name: unknown): string {
+  return truncate(String(name), AUDIT_LIMITS.action);
+}
+
 /** Best-effort sender of a payload that may be malformed, for the audit log. */
 export function claimedSender(raw: unknown): string {
   const by = raw && typeof raw === 'object' ? (raw as { by?: unknown }).by : undefined;
-  return typeof by === 'string' && by.length > 0 ? by.slice(0, 120) : '(unknown)';
+  return typeof by === 'string' && by.length > 0 ? truncate(by, AUDIT_LIMITS.actor) : '(unknown)';
 }
 
 export function parseSignalPayload(name: string, raw: unknown): ApprovalDecision {
@@ -33,7 +60,7 @@ export function parseSignalPayload(name: string, raw: unknown): ApprovalDecision
       accepted: false,
       name,
       by: claimedSender(raw),
-      reason: `unknown signal "${name}"`,
+      reason: `unknown signal "${signalNameForAudit(name)}"`,
       code: 'invalid',
     };
   const parsed = SIGNAL_SCHEMAS[name].safeParse(raw);

@@ -85,9 +85,18 @@ export function authorizedSenders(plan: LaunchPlan, name: Exclude<SignalName, 'o
   }
 }
 
-/** Human-readable field errors for a refused payload (`stage: expected number`). */
+/**
+ * Human-readable field errors for a refused payload (`stage: expected number`). Bounded: a payload
+ * with thousands of bad fields or huge key names is described in at most ~2 KB (the first 10
+ * issues, each cut to 200 characters, then how many more).
+ */
 export function describePayloadErrors(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.map(String).join('.') || '(payload)'}: ${i.message}`).join('; ');
+  const cut = (s: string) => (s.length <= 200 ? s : `${s.slice(0, 199)}…`);
+  const shown = error.issues
+    .slice(0, 10)
+    .map((i) => cut(`${i.path.map(String).join('.') || '(payload)'}: ${i.message}`));
+  const more = error.issues.length - shown.length;
+  return shown.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
 
 /** What each signal expects, shown by the `status` query next to a pending approval. */

@@ -4,6 +4,7 @@
  * attributes current so the Temporal UI can filter launches.
  */
 import { log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { boundAudit } from '../domain/approvals.js';
 import { applyItemUpdate, checklistSummary, type ChecklistState } from '../domain/checklist.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
 import type { AuditEntry, AuditInput, LaunchStatus, PendingApproval, Phase } from '../domain/launch-state.js';
@@ -68,7 +69,7 @@ export class LaunchBook {
   /** Appends to the audit log; returns the entry's sequence number. */
   record(entry: AuditInput): number {
     const seq = this.audit.length + 1;
-    this.audit.push({ ...entry, seq, at: new Date().toISOString() });
+    this.audit.push({ ...boundAudit(entry), seq, at: new Date().toISOString() });
     this.touch();
     return seq;
   }
@@ -130,7 +131,7 @@ export class LaunchBook {
         );
       for (const update of progress.items ?? []) applyItemUpdate(this.checklist, update);
       for (const entry of progress.audit ?? [])
-        this.audit.push({ ...entry, task: progress.task, seq: this.audit.length + 1 });
+        this.audit.push({ ...boundAudit(entry), task: progress.task, seq: this.audit.length + 1 });
       if (progress.pending) {
         this.pendingByTask.set(progress.task, progress.pending);
         this.status.pendingApprovals = this.pendingApprovals();

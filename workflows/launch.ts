@@ -7,13 +7,12 @@
 import {
   CancellationScope,
   TemporalFailure,
-  setDefaultSignalHandler,
   setHandler,
   startChild,
   type ChildWorkflowHandle,
   type Workflow,
 } from '@temporalio/workflow';
-import { decidePendingApproval, parseSignalPayload } from '../domain/approvals.js';
+import { decidePendingApproval, parseSignalPayload, signalNameForAudit } from '../domain/approvals.js';
 import { accepted, refused } from './outcomes.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
 import type { AbortInfo, Phase, TerminalPhase } from '../domain/launch-state.js';
@@ -40,6 +39,7 @@ import { readiness } from './readiness.js';
 import { postLaunchReview } from './review.js';
 import { rollbackDrill } from './rollback-drill.js';
 import { trafficRamp } from './traffic.js';
+import { refuseUnhandledSignals } from './task-runtime.js';
 
 export type LaunchInput = { plan: unknown };
 export type LaunchResult = { launchId: string; phase: TerminalPhase; abort: AbortInfo | null };
@@ -56,7 +56,8 @@ const ABORTABLE_PHASES: Phase[] = [
 ];
 
 export async function launch(input: LaunchInput): Promise<LaunchResult> {
-  const plan = checkPlanInWorkflow(input.plan);
+  // `input` itself may be anything when started from the UI or CLI (no arguments, a bare plan).
+  const plan = checkPlanInWorkflow((input as Partial<LaunchInput> | null | undefined)?.plan);
   const launchId = launchIdFor(plan);
   const book = new LaunchBook(plan, launchId);
   const freeze = new FreezeDesk(plan, launchId, (entry) => book.record(entry));
@@ -130,12 +131,19 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       if (name === 'abort') return handleAbort(raw, via);
       if (name === 'freezeOverride') return freeze.override(raw, via);
       if (isSignalName(name)) return handleApproval(name, raw, via);
-      const reason = `unknown signal "${name}"; known: ${SIGNAL_NAMES.join(', ')}`;
-      return refused(record, { actor: '(unknown)', action: String(name), via, reason, code: 'invalid' });
+      const action = signalNameForAudit(name);
+      const reason = `unknown signal "${action}"; known: ${SIGNAL_NAMES.join(', ')}`;
+      return refused(record, { actor: '(unknown)', action, via, reason, code: 'invalid' });
     } catch (err) {
       // A handler must never fail the workflow task: record and refuse.
       const reason = `could not process: ${err instanceof Error ? err.message : String(err)}`;
-      return refused(record, { actor: '(unknown)', action: String(name), via, reason, code: 'invalid' });
+      return refused(record, {
+        actor: '(unknown)',
+        action: signalNameForAudit(name),
+        via,
+        reason,
+        code: 'invalid',
+      });
     }
   };
   for (const name of SIGNAL_NAMES) {
@@ -143,7 +151,8 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       description: SIGNAL_DESCRIPTIONS[name],
     });
   }
-  setDefaultSignalHandler((name) => void dispatch(name, undefined, 'signal'));
+  // Unknown names (and Temporal's reserved `__temporal_…`) are audited as refused, never a failed task.
+  refuseUnhandledSignals((name, raw) => void dispatch(name, raw, 'signal'));
   setHandler(submitSignalUpdate, (req) => dispatch(String(req?.name), req?.payload, 'update'), {
     description:
       'Send a signal and learn whether it was accepted. JSON: {"name": "<signal>", "payload": {…}}',
@@ -255,8 +264,11 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       ...(book.status.task ? { task: book.status.task } : {}),
     };
     book.setPhase('ROLLING_BACK');
-    await CancellationScope.nonCancellable(() => announceAbort(details));
+    // The chat message and the first undo are scheduled together: traffic leaves the bad version
+    // without waiting for chat (bench: ~60 ms of the abort reaction was this wait).
+    const announced = CancellationScope.nonCancellable(() => announceAbort(details));
     await CancellationScope.nonCancellable(() => undo.runAll(details));
+    await announced;
     return finish(book.productionTouched ? 'ROLLED_BACK' : 'ABORTED', details);
   }
 

@@ -8,7 +8,7 @@ import type { ConfigSnapshot } from '../activities/config-snapshot.js';
 import { abortLaunch } from './abort.js';
 import { checks } from './activity-options.js';
 import { FreezeDesk } from './freeze.js';
-import { checkPlanInWorkflow } from './plan-check.js';
+import { checkTaskInput } from './plan-check.js';
 import { LAUNCH_SERVICE } from './search-attributes.js';
 import { ENGINE, TaskRuntime, type TaskInput } from './task-runtime.js';
 import { publicSignals, SIGNAL_DESCRIPTIONS } from './messages.js';
@@ -19,8 +19,8 @@ const id = (key: string) => `5.2.${key}`;
 export type LockdownResult = { snapshot: ConfigSnapshot };
 
 export async function lockdown(input: TaskInput): Promise<LockdownResult> {
-  const plan = checkPlanInWorkflow(input.plan);
-  const rt = new TaskRuntime('5.2', plan, input.launchId);
+  const { plan, launchId } = checkTaskInput(input);
+  const rt = new TaskRuntime('5.2', plan, launchId);
   const standalone = !rt.hasParent;
   let desk: FreezeDesk | undefined;
   if (standalone) {
@@ -36,7 +36,7 @@ export async function lockdown(input: TaskInput): Promise<LockdownResult> {
 
   await rt.pass(id('policy.freeze-window'), {
     freezeWindow: plan.freezeWindow,
-    registeredBy: standalone ? workflowInfo().workflowId : input.launchId,
+    registeredBy: standalone ? workflowInfo().workflowId : launchId,
   });
   await rt.pass(id('policy.override-process'), {
     overrideApprovers: plan.approvals.freezeOverride,
@@ -77,7 +77,7 @@ export async function lockdown(input: TaskInput): Promise<LockdownResult> {
   );
 
   // Prove the freeze: an unauthorized change must be refused by the gate and audited.
-  const change = `lockdown-probe-${input.launchId}`;
+  const change = `lockdown-probe-${launchId}`;
   const answer = await checks.probeFreezeGate({ service: plan.service, change, by: ENGINE });
   const refusals = answer.launches.filter((l) => !l.allowed);
   const blocked = !answer.allowed && refusals.length === answer.launches.length;

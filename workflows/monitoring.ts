@@ -11,7 +11,7 @@ import { THRESHOLD_CATEGORIES } from '../domain/plan.js';
 import { abortLaunch } from './abort.js';
 import { checks } from './activity-options.js';
 import { runAnalysis } from './analysis-loop.js';
-import { checkPlanInWorkflow } from './plan-check.js';
+import { checkTaskInput } from './plan-check.js';
 import { TaskRuntime, type TaskInput } from './task-runtime.js';
 
 const id = (key: string) => `5.5.${key}`;
@@ -32,8 +32,8 @@ export type MonitoringCarry = {
 export type MonitoringInput = TaskInput & { carry?: MonitoringCarry; evaluationsPerRun?: number };
 
 export async function monitoring(input: MonitoringInput) {
-  const plan = checkPlanInWorkflow(input.plan);
-  const rt = new TaskRuntime('5.5', plan, input.launchId, ['onCallAck']);
+  const { plan, launchId } = checkTaskInput(input);
+  const rt = new TaskRuntime('5.5', plan, launchId, ['onCallAck']);
   if (input.carry) rt.restore(input.carry.checklist);
   const windowMs = durationMs(plan.monitoring.window);
   const intervalMs = durationMs(plan.monitoring.interval);

@@ -4,7 +4,7 @@
  */
 import { durationMs } from '../domain/durations.js';
 import { renderQuery } from '../domain/plan.js';
-import { checkPlanInWorkflow } from './plan-check.js';
+import { checkTaskInput } from './plan-check.js';
 import { abortLaunch } from './abort.js';
 import { checks } from './activity-options.js';
 import { TaskRuntime, type TaskInput } from './task-runtime.js';
@@ -12,8 +12,8 @@ import { TaskRuntime, type TaskInput } from './task-runtime.js';
 const id = (key: string) => `5.1.${key}`;
 
 export async function readiness(input: TaskInput): Promise<{ decidedBy: string }> {
-  const plan = checkPlanInWorkflow(input.plan);
-  const rt = new TaskRuntime('5.1', plan, input.launchId, ['goNoGo']);
+  const { plan, launchId } = checkTaskInput(input);
+  const rt = new TaskRuntime('5.1', plan, launchId, ['goNoGo']);
   const { service } = plan;
   const production = plan.environments.production;
   const now = Date.now();
@@ -130,7 +130,7 @@ export async function readiness(input: TaskInput): Promise<{ decidedBy: string }
     message: {
       title: `Go/no-go needed: ${service} ${plan.version}`,
       text: summary,
-      launchId: input.launchId,
+      launchId: launchId,
     },
   });
   await rt.pass(id('verification.review-conducted'), { summary, notified: plan.notifications.channels });

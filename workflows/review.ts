@@ -8,15 +8,15 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { durationMs } from '../domain/durations.js';
 import type { PostLaunchReview } from '../domain/messages.js';
 import { checks } from './activity-options.js';
-import { checkPlanInWorkflow } from './plan-check.js';
+import { checkTaskInput } from './plan-check.js';
 import { TaskRuntime, type TaskInput } from './task-runtime.js';
 
 const id = (key: string) => `5.6.${key}`;
 export const REVIEW_INCOMPLETE_TYPE = 'ReviewIncomplete';
 
 export async function postLaunchReview(input: TaskInput) {
-  const plan = checkPlanInWorkflow(input.plan);
-  const rt = new TaskRuntime('5.6', plan, input.launchId, ['postLaunchReview']);
+  const { plan, launchId } = checkTaskInput(input);
+  const rt = new TaskRuntime('5.6', plan, launchId, ['postLaunchReview']);
   const deadline = Date.now() + durationMs(plan.review.timeout);
 
   for (;;) {
@@ -42,7 +42,7 @@ export async function postLaunchReview(input: TaskInput) {
         plan.integrations.docs,
         plan.integrations.tracker,
         plan.review.trackerProject,
-        input.launchId,
+        launchId,
         review,
       )
     ) {

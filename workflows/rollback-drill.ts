@@ -9,14 +9,14 @@ import { ABORT_CAUSES, rollbackSteps } from '../domain/rollback.js';
 import { abortLaunch } from './abort.js';
 import { changes, checks, probes, uninterrupted } from './activity-options.js';
 import { runAnalysis } from './analysis-loop.js';
-import { checkPlanInWorkflow } from './plan-check.js';
+import { checkTaskInput } from './plan-check.js';
 import { TaskRuntime, type TaskInput } from './task-runtime.js';
 
 const id = (key: string) => `5.4.${key}`;
 
 export async function rollbackDrill(input: TaskInput) {
-  const plan = checkPlanInWorkflow(input.plan);
-  const rt = new TaskRuntime('5.4', plan, input.launchId);
+  const { plan, launchId } = checkTaskInput(input);
+  const rt = new TaskRuntime('5.4', plan, launchId);
   const staging = {
     integration: plan.integrations.deployer,
     service: plan.service,
@@ -38,7 +38,7 @@ export async function rollbackDrill(input: TaskInput) {
     message: {
       title: `Rollback steps for ${plan.service} ${plan.version}`,
       text: steps.map((s, i) => `${i + 1}. ${s}`).join('\n'),
-      launchId: input.launchId,
+      launchId: launchId,
     },
   });
   await rt.pass(id('design.steps'), { steps, sentTo: plan.notifications.channels });

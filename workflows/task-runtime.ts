@@ -3,9 +3,16 @@
  * for, and reporting all of that to the parent launch (when there is one) so an approver and an
  * auditor only ever need the launch's own page.
  */
-import { condition, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  setDefaultSignalHandler,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ThresholdResult } from '../domain/analysis.js';
-import { claimedSender, decidePendingApproval } from '../domain/approvals.js';
+import { boundAudit, claimedSender, decidePendingApproval, signalNameForAudit } from '../domain/approvals.js';
 import { checks } from './activity-options.js';
 import { recordApprovalWait } from './metrics.js';
 import { applyItemUpdate, type ChecklistState, type Evidence, type ItemStatus } from '../domain/checklist.js';
@@ -29,6 +36,44 @@ export const ENGINE = 'launch-control';
 export const ANALYSIS_REPORT_EVERY_MS = 5 * 60_000;
 
 export type TaskInput = { plan: LaunchPlan; launchId: string };
+
+const RESERVED_SIGNAL = /^Cannot use signal name: '([\s\S]*)', with reserved prefix/;
+
+/**
+ * Signals this workflow has no handler for (an unknown name, a typo, an approval sent to the wrong
+ * task, a name with Temporal's reserved `__temporal_` prefix) are handed to `refuse`, which audits
+ * them, and never fail a workflow task.
+ *
+ * Not through a permanent `setDefaultSignalHandler`: with one set, the SDK (1.24) throws on any
+ * signal named `__temporal_…` while activating the workflow, so one such signal, sent from the UI
+ * or CLI, fails every workflow task from then on and the launch is stuck for good. Instead the SDK
+ * keeps unhandled signals buffered, and after every activation job (condition predicates run after
+ * each job, on replay too, so this is deterministic) a default handler is set just long enough to
+ * take them out of the buffer; a reserved name throws on dispatch after leaving the buffer and is
+ * refused the same way. Call after the workflow's own handlers are registered.
+ */
+export function refuseUnhandledSignals(refuse: (name: string, raw: unknown) => void) {
+  let armed = false;
+  const drain = (): false => {
+    // The eager first evaluation happens while the workflow is still registering its handlers.
+    if (!armed) {
+      armed = true;
+      return false;
+    }
+    for (let round = 0; round < 10_000; round += 1) {
+      try {
+        setDefaultSignalHandler((name: string, ...args: unknown[]) => refuse(name, args[0]));
+        break;
+      } catch (err) {
+        const name = RESERVED_SIGNAL.exec(err instanceof Error ? err.message : '')?.[1];
+        refuse(name ?? '(reserved signal name)', undefined);
+      }
+    }
+    setDefaultSignalHandler(undefined);
+    return false;
+  };
+  void CancellationScope.nonCancellable(() => condition(drain)).catch(() => undefined);
+}
 
 export class TaskRuntime {
   readonly checklist: ChecklistState = {};
@@ -57,6 +102,17 @@ export class TaskRuntime {
     setHandler(deliverApprovalSignal, (message) => this.deliver(message), {
       description: 'Internal: an approval the parent launch already checked and audited',
     });
+    refuseUnhandledSignals(
+      (name, raw) =>
+        void this.record({
+          actor: claimedSender(raw),
+          action: signalNameForAudit(name),
+          outcome: 'refused',
+          identity: 'claimed',
+          via: 'signal',
+          reason: `${this.hasParent ? `send signals to the launch ${this.parentId}; ` : ''}this task takes no signal "${signalNameForAudit(name)}"`,
+        }),
+    );
   }
 
   /** Restores items carried over a continue-as-new. */
@@ -109,8 +165,9 @@ export class TaskRuntime {
     return ok;
   }
 
-  async record(entry: AuditInput) {
+  async record(input: AuditInput) {
     const at = this.now();
+    const entry = boundAudit(input);
     if (this.hasParent) await this.report({ audit: [{ ...entry, task: this.task, at }] });
     else this.recordLocal(entry);
   }
@@ -118,7 +175,7 @@ export class TaskRuntime {
   /** Records in this workflow's own log (a standalone run); returns the entry's sequence number. */
   recordLocal(entry: AuditInput): number {
     const seq = this.audit.length + 1;
-    this.audit.push({ ...entry, task: this.task, seq, at: this.now() });
+    this.audit.push({ ...boundAudit(entry), task: this.task, seq, at: this.now() });
     return seq;
   }
 
@@ -167,6 +224,18 @@ export class TaskRuntime {
   /** From the parent, which already decided and audited: checked again against what this task awaits. */
   private deliver(message: unknown) {
     const { name, payload } = (message ?? {}) as { name?: unknown; payload?: unknown };
+    if (!this.parentId) {
+      // Only a parent launch delivers: a standalone task decides its own approvals (`receive`).
+      this.recordLocal({
+        actor: claimedSender(payload),
+        action: 'deliverApproval',
+        outcome: 'refused',
+        identity: 'claimed',
+        via: 'signal',
+        reason: 'this task has no parent launch; send the approval itself',
+      });
+      return;
+    }
     if (typeof name !== 'string' || !isSignalName(name)) return;
     const decision = decidePendingApproval(name, payload, this.pending, this.plan);
     if (decision.accepted) this.accept(name, decision.payload, decision.pending);

@@ -4,6 +4,7 @@
  * accepted, with the same checks and audit entry as a signal from the Temporal UI.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ValueError } from '@temporalio/common';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { RefusalCode } from '../../domain/approvals.js';
@@ -18,7 +19,7 @@ import {
 import { planFieldErrors } from '../../domain/plan.js';
 import { submitSignalUpdate, type ApprovalOutcome } from '../../workflows/messages.js';
 import type { ApiContext } from '../context.js';
-import { conflict, notFound, parseOr400, type FieldError } from '../errors.js';
+import { conflict, invalidRequest, notFound, parseOr400, type FieldError } from '../errors.js';
 import { describeLaunch, launchHasEnded, launchIdParams } from '../launch-handles.js';
 import { callerBody, type Operation, type ResponseDoc } from '../operations.js';
 import { errorSchema, signalAcceptedSchema, signalRefusedSchema, validationErrorSchema } from '../schemas.js';
@@ -131,6 +132,12 @@ async function submitToLaunch(
     }
     // A workflow of another type under this id has no `submitSignal` handler: not a launch (404).
     if (err instanceof WorkflowUpdateFailedError) await describeLaunch(client, launchId);
+    // A body Temporal cannot encode (JSON nested thousands of levels deep: the payload converter's
+    // JSON.stringify runs out of stack) never reaches the launch: the caller's mistake, not a 500.
+    if (err instanceof ValueError)
+      throw invalidRequest([
+        { path: '(payload)', message: 'cannot be sent to the launch (nested too deeply?)' },
+      ]);
     throw err;
   }
 }

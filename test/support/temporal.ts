@@ -3,13 +3,14 @@
  * activities talk HTTP to the world server. One per test file.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import type { IntegrationsConfig } from '../../integrations/config.js';
+import type { Client } from '@temporalio/client';
+import { integrationsConfigSchema, type IntegrationsConfig } from '../../integrations/config.js';
 import { createIntegrationRegistry } from '../../integrations/registry.js';
 import { resolveTemporalCli } from '../../scripts/temporal-cli.js';
 import { freePorts } from '../../scripts/demo/processes.js';
-import { installRuntime } from '../../worker/telemetry.js';
+import { jsonLogLine } from '../../worker/telemetry.js';
 import { createLaunchWorker } from '../../worker/worker.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { startWorld, type World } from './world.js';
@@ -27,11 +28,107 @@ export type Harness = {
   world: World;
   worker: Worker;
   taskQueue: string;
+  /**
+   * The secret values of the worker's integrations configuration (the tokens its `tokenEnv`
+   * variables hold). `stop()` fails if any workflow history of the namespace contains one.
+   */
+  secrets: string[];
+  /** Workflows a test put a secret into on purpose (the scan's own positive control). */
+  secretScanExclusions: Set<string>;
   stop: () => Promise<void>;
 };
 
+/**
+ * The sandbox world's integrations, with a bearer token for every adapter that takes one
+ * (`tokenEnv`): random per harness, held only in the worker's environment, so every launch of
+ * the suite runs with real secrets that the final history scan looks for.
+ */
+function withSecretTokens(config: IntegrationsConfig): {
+  config: IntegrationsConfig;
+  env: NodeJS.ProcessEnv;
+} {
+  const env: NodeJS.ProcessEnv = {};
+  const withTokens: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const [kind, adapters] of Object.entries(config as Record<string, Record<string, object>>)) {
+    withTokens[kind] = {};
+    for (const [name, adapter] of Object.entries(adapters)) {
+      const variable = `LC_TEST_${kind.toUpperCase()}_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_TOKEN`;
+      const candidate = { ...adapter, tokenEnv: variable };
+      const probe = integrationsConfigSchema.safeParse({ ...config, [kind]: { [name]: candidate } });
+      if (probe.success) {
+        withTokens[kind][name] = candidate;
+        env[variable] = `lc-secret-${kind}-${randomUUID()}`;
+      } else withTokens[kind][name] = { ...adapter };
+    }
+  }
+  return { config: withTokens as unknown as IntegrationsConfig, env };
+}
+
+/** The values the `tokenEnv` variables of a configuration hold in `env`. */
+export function secretValuesOf(config: IntegrationsConfig, env: NodeJS.ProcessEnv): string[] {
+  const values = new Set<string>();
+  for (const adapters of Object.values(config as Record<string, Record<string, { tokenEnv?: string }>>))
+    for (const adapter of Object.values(adapters ?? {})) {
+      const value = adapter.tokenEnv ? env[adapter.tokenEnv]?.trim() : undefined;
+      if (value) values.add(value);
+    }
+  return [...values];
+}
+
+/**
+ * A history as searchable text: its JSON (the proto messages' own `toJSON`, bytes in base64) and,
+ * after it, every payload's `data` decoded, wherever it sits (inputs, results, failure details).
+ */
+function searchableHistory(history: unknown): string {
+  const json = JSON.stringify(history);
+  const decoded: string[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object')
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'data' && typeof value === 'string')
+          decoded.push(Buffer.from(value, 'base64').toString('utf8'));
+        else walk(value);
+      }
+  };
+  walk(JSON.parse(json));
+  return `${json}\n${decoded.join('\n')}`;
+}
+
+export type SecretFinding = { workflowId: string; runId: string; secret: string };
+
+/**
+ * Fetches every run of every workflow in the client's namespace and looks for each secret, as
+ * text and base64-encoded, in its history (event attributes and decoded payloads).
+ */
+export async function scanHistoriesForSecrets(
+  client: Client,
+  secrets: string[],
+  exclude: Set<string> = new Set(),
+): Promise<{ runs: number; events: number; findings: SecretFinding[] }> {
+  const findings: SecretFinding[] = [];
+  let runs = 0;
+  let events = 0;
+  const needles = secrets.filter((s) => s.length >= 8);
+  for await (const execution of client.workflow.list()) {
+    if (exclude.has(execution.workflowId)) continue;
+    const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    runs += 1;
+    events += history.events?.length ?? 0;
+    const text = searchableHistory(history);
+    for (const secret of needles)
+      if (text.includes(secret) || text.includes(Buffer.from(secret).toString('base64')))
+        findings.push({ workflowId: execution.workflowId, runId: execution.runId, secret });
+  }
+  return { runs, events, findings };
+}
+
 /** The worker's Prometheus endpoint (one runtime per test process). */
 export let workerMetricsUrl = '';
+
+/** The worker's log lines (JSON) of this test process, for the secret scan. */
+export const workerLogs: string[] = [];
+const MAX_KEPT_LOG_LINES = 200_000;
 
 /**
  * A real Temporal dev server and a worker. The outside world is the sandbox by default; e2e tests
@@ -42,7 +139,24 @@ export async function startHarness(
 ): Promise<Harness> {
   if (!workerMetricsUrl) {
     const [port] = await freePorts(1);
-    installRuntime({ logLevel: 'ERROR', metricsAddress: `127.0.0.1:${port}` });
+    // As `installRuntime` (worker/telemetry.ts) sets it up, except for the logger: the worker's
+    // logs (workflows and activities, INFO and up) are kept for the secret scan; errors printed.
+    Runtime.install({
+      logger: new DefaultLogger('INFO', (entry) => {
+        const line = jsonLogLine(entry);
+        if (workerLogs.length < MAX_KEPT_LOG_LINES) workerLogs.push(line);
+        if (entry.level === 'ERROR') console.error(line);
+      }),
+      telemetryOptions: {
+        metrics: {
+          prometheus: {
+            bindAddress: `127.0.0.1:${port}`,
+            countersTotalSuffix: true,
+            useSecondsForDurations: true,
+          },
+        },
+      },
+    });
     workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
   }
   const path = await resolveTemporalCli();
@@ -58,25 +172,48 @@ export async function startHarness(
   const world = opts.world ?? (await startWorld());
   world.badVersions.add(KNOWN_BAD_VERSION);
   const taskQueue = `lc-test-${randomUUID().slice(0, 8)}`;
+  const integrations = opts.integrationsConfig
+    ? { config: opts.integrationsConfig, env: process.env }
+    : withSecretTokens(world.integrationsConfig());
+  const secrets = secretValuesOf(integrations.config, integrations.env);
   const worker = await createLaunchWorker({
     connection: env.nativeConnection,
     client: env.client,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    integrations: createIntegrationRegistry(opts.integrationsConfig ?? world.integrationsConfig()),
+    integrations: createIntegrationRegistry(integrations.config, { env: integrations.env }),
     temporalUiUrl: TEST_UI_URL,
   });
   const running = worker.run();
+  const secretScanExclusions = new Set<string>();
   return {
     env,
     world,
     worker,
     taskQueue,
+    secrets,
+    secretScanExclusions,
     stop: async () => {
       worker.shutdown();
       await running;
       if (ownWorld) await world.close();
-      await env.teardown();
+      try {
+        // Every history this test file produced, scanned for the integrations' secrets.
+        const scan = await scanHistoriesForSecrets(env.client, secrets, secretScanExclusions);
+        if (scan.findings.length > 0)
+          throw new Error(
+            `secrets of the integrations configuration found in workflow history: ${scan.findings
+              .map((f) => `${f.workflowId} (run ${f.runId})`)
+              .join(', ')}`,
+          );
+        const loggedSecrets = secrets.filter((secret) => workerLogs.some((line) => line.includes(secret)));
+        if (loggedSecrets.length > 0)
+          throw new Error(
+            `${loggedSecrets.length} secret(s) of the integrations configuration in the worker's logs`,
+          );
+      } finally {
+        await env.teardown();
+      }
     },
   };
 }
@@ -117,6 +254,14 @@ export async function assertNoFailedWorkflowTasks(h: Harness, workflowIds: strin
   for (const id of workflowIds) {
     const history = await h.env.client.workflow.getHandle(id).fetchHistory();
     const failed = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
-    if (failed.length > 0) throw new Error(`${id} had ${failed.length} failed workflow task(s)`);
+    if (failed.length > 0)
+      throw new Error(
+        `${id} had ${failed.length} failed workflow task(s): ${failed
+          .map((e) => {
+            const a = e.workflowTaskFailedEventAttributes!;
+            return `${String(a.cause)} ${a.failure?.message ?? ''}`.slice(0, 500);
+          })
+          .join('; ')}`,
+      );
   }
 }
