@@ -11,10 +11,13 @@ export async function startHaproxy(opts: {
   binary: string;
   dataDir: string;
   layout: HaproxyLayout;
+  /** Edits the generated configuration before it is written (e.g. a restart with other weights). */
+  transformConfig?: (config: string) => string;
 }): Promise<ManagedProcess> {
   const configFile = join(opts.dataDir, 'haproxy.cfg');
   const logFile = join(opts.dataDir, 'logs', 'haproxy.log');
-  writeFileSync(configFile, haproxyConfig(opts.layout));
+  const config = haproxyConfig(opts.layout);
+  writeFileSync(configFile, opts.transformConfig ? opts.transformConfig(config) : config);
   // Validate first: a config error is reported with HAProxy's own message, not as a timeout.
   const check = spawnSync(opts.binary, ['-c', '-q', '-f', configFile], { encoding: 'utf8' });
   if (check.status !== 0) {

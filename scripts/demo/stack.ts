@@ -77,6 +77,16 @@ export type DemoStack = {
   integrationsConfig(): IntegrationsConfig;
   /** Stops Prometheus alone (outage tests: every query then fails, which must be inconclusive). */
   stopPrometheus(): Promise<void>;
+  /** Stops HAProxy alone (outage tests: the runtime API and the frontends are gone). */
+  stopHaproxy(): Promise<void>;
+  /**
+   * Starts HAProxy again after `stopHaproxy()`, on the same ports and socket. Its weights are the
+   * configured ones (all traffic on stable) unless `weights` gives the split to come back with, as
+   * a production HAProxy restarted with its server-state file would.
+   */
+  startHaproxy(opts?: {
+    weights?: Partial<Record<DemoEnvironment, Record<DemoSlot, number>>>;
+  }): Promise<void>;
   /** Stops the load, the controller and every child; keeps the data dir (logs, stores, TSDB). */
   stop(): Promise<void>;
 };
@@ -150,13 +160,14 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
         ),
       ),
     );
-    infra.push(
-      await startHaproxy({
-        binary: binaries.haproxy,
-        dataDir,
-        layout: { frontendPorts, exporterPort: exporterPort!, servicePorts, socketPath: haproxySocket },
-      }),
-    );
+    const haproxyLayout = {
+      frontendPorts,
+      exporterPort: exporterPort!,
+      servicePorts,
+      socketPath: haproxySocket,
+    };
+    let haproxy = await startHaproxy({ binary: binaries.haproxy, dataDir, layout: haproxyLayout });
+    infra.push(haproxy);
     writePidFile(pidFile, allProcesses());
     await prometheus.ready();
     const frontends = Object.fromEntries(
@@ -200,12 +211,45 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
         },
       }),
       stopPrometheus: () => stopManaged(prometheus.process),
+      stopHaproxy: () => stopManaged(haproxy),
+      startHaproxy: async (restart = {}) => {
+        if (haproxy.isRunning()) throw new Error('haproxy is running; stopHaproxy() first');
+        const weights = restart.weights ?? {};
+        const next = await startHaproxy({
+          binary: binaries.haproxy,
+          dataDir,
+          layout: haproxyLayout,
+          transformConfig: (config) => withWeights(config, weights),
+        });
+        infra.splice(infra.indexOf(haproxy), 1, next);
+        haproxy = next;
+        writePidFile(pidFile, allProcesses());
+      },
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Rewrites the `weight` of the given servers in a generated HAProxy configuration. */
+function withWeights(
+  config: string,
+  weights: Partial<Record<DemoEnvironment, Record<DemoSlot, number>>>,
+): string {
+  let backend = '';
+  return config
+    .split('\n')
+    .map((line) => {
+      const section = /^backend (\S+)$/.exec(line);
+      if (section) backend = section[1]!;
+      const server = /^ {2}server (\S+) /.exec(line);
+      const environment = DEMO_ENVIRONMENTS.find((e) => demoBackendName(e) === backend);
+      const weight = server && environment ? weights[environment]?.[server[1] as DemoSlot] : undefined;
+      return weight === undefined ? line : line.replace(/ weight \d+ /, ` weight ${weight} `);
+    })
+    .join('\n');
 }
 
 /** Foreground CLI: start, print where everything is, report the load every 10 s, stop on Ctrl-C. */
