@@ -11,7 +11,7 @@ import { abortLaunch } from './abort.js';
 import { changes, checks, probes, uninterrupted } from './activity-options.js';
 import { runAnalysis } from './analysis-loop.js';
 import { recordStageDuration } from './metrics.js';
-import { checkPlanInWorkflow } from './plan-check.js';
+import { checkTaskInput } from './plan-check.js';
 import { TaskRuntime, type TaskInput } from './task-runtime.js';
 
 const id = (key: string) => `5.3.${key}`;
@@ -22,16 +22,19 @@ const STAGE_ITEMS: Record<number, { traffic: string; review?: string }> = {
 };
 
 export async function trafficRamp(input: TaskInput) {
-  const plan = checkPlanInWorkflow(input.plan);
-  const rt = new TaskRuntime('5.3', plan, input.launchId, ['metricsReview']);
+  const { plan, launchId } = checkTaskInput(input);
+  const rt = new TaskRuntime('5.3', plan, launchId, ['metricsReview']);
   const env = { service: plan.service, environment: plan.environments.production };
   const target = { ...env, version: plan.version };
   const intervalMs = durationMs(plan.analysis.interval);
 
-  await rt.pass(id('strategy.ramp-defined'), { stages: plan.ramp.map((s) => s.percent) });
-  await rt.pass(id('strategy.observation-windows'), {
-    windows: plan.ramp.map((s) => ({ percent: s.percent, window: s.observationWindow, review: s.review })),
-  });
+  // Reports to the launch that nothing waits on go out together: one round trip, not one each.
+  await Promise.all([
+    rt.pass(id('strategy.ramp-defined'), { stages: plan.ramp.map((s) => s.percent) }),
+    rt.pass(id('strategy.observation-windows'), {
+      windows: plan.ramp.map((s) => ({ percent: s.percent, window: s.observationWindow, review: s.review })),
+    }),
+  ]);
   const probe = await checks.runMetricQueries({
     integration: plan.integrations.metrics,
     queries: plan.analysis.thresholds.map((t) => ({ name: t.name, query: renderQuery(t.query, target) })),
@@ -83,17 +86,19 @@ export async function trafficRamp(input: TaskInput) {
       changes.setTraffic({ integration: plan.integrations.traffic, ...env, percent: stage.percent }),
     );
     const windowMs = durationMs(stage.observationWindow);
-    await rt.announce(
-      `${plan.service} ${plan.version}: ${split.readBack}% of production traffic`,
-      `Router reads back ${split.readBack}%; observing for ${stage.observationWindow}.`,
-    );
-    await rt.progress({
-      trafficPercent: split.readBack,
-      nextTimer: {
-        what: `end of the ${stage.percent}% observation window`,
-        at: new Date(Date.now() + windowMs).toISOString(),
-      },
-    });
+    await Promise.all([
+      rt.announce(
+        `${plan.service} ${plan.version}: ${split.readBack}% of production traffic`,
+        `Router reads back ${split.readBack}%; observing for ${stage.observationWindow}.`,
+      ),
+      rt.progress({
+        trafficPercent: split.readBack,
+        nextTimer: {
+          what: `end of the ${stage.percent}% observation window`,
+          at: new Date(Date.now() + windowMs).toISOString(),
+        },
+      }),
+    ]);
 
     if (stage.percent === 0) {
       await rt.pass(id('execution.dark-launch'), { deployment, split });
@@ -131,14 +136,16 @@ export async function trafficRamp(input: TaskInput) {
       abortLaunch(analysis.decision.cause, `at ${stage.percent}%: ${analysis.decision.detail}`);
     }
     stageStates.push({ percent: stage.percent, state: analysis.state });
-    if (items)
-      await rt.pass(items.traffic, {
-        split,
-        evaluations: analysis.state.evaluations,
-        totals: analysis.state.totals,
-      });
+    const trafficPassed = items
+      ? rt.pass(items.traffic, {
+          split,
+          evaluations: analysis.state.evaluations,
+          totals: analysis.state.totals,
+        })
+      : Promise.resolve();
 
     if (stage.review === 'manual') {
+      await trafficPassed;
       const review = await rt.awaitApproval('metricsReview', {
         approvers: plan.approvals.metricsReview,
         timeoutMs: durationMs(plan.approvals.timeout),
@@ -160,8 +167,12 @@ export async function trafficRamp(input: TaskInput) {
         );
       }
       if (items?.review) await rt.pass(items.review, { review, analysis: analysis.state.totals }, review.by);
-    } else if (items?.review) {
-      await rt.pass(items.review, { reviewedBy: 'analysis', totals: analysis.state.totals });
+    } else {
+      // An automatic review: both items are reported together, and the next stage starts sooner.
+      await Promise.all([
+        trafficPassed,
+        items?.review && rt.pass(items.review, { reviewedBy: 'analysis', totals: analysis.state.totals }),
+      ]);
     }
   }
 
