@@ -101,7 +101,8 @@ export const DEFAULT_LOCKFILE = `${JSON.stringify(
 
 const HOUR_MS = 3_600_000;
 
-type Rule = { pathPrefix: string; remaining: number };
+/** A request matching `pathPrefix` (and `when`, if given) takes one of the rule's `remaining` uses. */
+type Rule = { pathPrefix: string; remaining: number; when?: (request: RecordedRequest) => boolean };
 
 export class World {
   private baseUrl = '';
@@ -185,9 +186,18 @@ export class World {
     this.versions.set(slotKey(service, environment, slot), version);
   }
 
-  /** The next `count` requests whose path starts with `pathPrefix` answer `status`. */
-  failNext(pathPrefix: string, count: number, status = 503): void {
-    this.failures.push({ pathPrefix, remaining: count, status });
+  /**
+   * The next `count` requests whose path starts with `pathPrefix` answer `status`. With `when`,
+   * only requests it accepts count: a test can arm a failure for a moment it cannot poll for
+   * reliably (the rollback's traffic reset, say), before the launch gets there.
+   */
+  failNext(
+    pathPrefix: string,
+    count: number,
+    status = 503,
+    when?: (request: RecordedRequest) => boolean,
+  ): void {
+    this.failures.push({ pathPrefix, remaining: count, status, when });
   }
   /** The next `count` requests whose path starts with `pathPrefix` are answered `ms` later. */
   delayNext(pathPrefix: string, count: number, ms: number): void {
@@ -251,8 +261,13 @@ export class World {
     }
   }
 
-  private takeRule<R extends Rule>(rules: R[], path: string): R | undefined {
-    const rule = rules.find((candidate) => candidate.remaining > 0 && path.startsWith(candidate.pathPrefix));
+  private takeRule<R extends Rule>(rules: R[], request: RecordedRequest): R | undefined {
+    const rule = rules.find(
+      (candidate) =>
+        candidate.remaining > 0 &&
+        request.path.startsWith(candidate.pathPrefix) &&
+        (candidate.when === undefined || candidate.when(request)),
+    );
     if (rule) rule.remaining -= 1;
     return rule;
   }
@@ -274,15 +289,22 @@ export class World {
     const url = new URL(request.url ?? '/', 'http://world.invalid');
     const method = request.method ?? 'GET';
     const authorization = request.headers.authorization;
-    this.requests.push({ method, path: url.pathname, query: url.search.slice(1), authorization, body });
+    const recorded: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: url.search.slice(1),
+      authorization,
+      body,
+    };
+    this.requests.push(recorded);
 
     let reply: Reply;
-    const delay = this.takeRule(this.delays, url.pathname);
+    const delay = this.takeRule(this.delays, recorded);
     if (delay) await this.sleep(delay.ms);
     if (this.options.requireToken !== undefined && authorization !== `Bearer ${this.options.requireToken}`) {
       reply = { status: 401, json: { message: 'Bad credentials' } };
     } else {
-      const failure = this.takeRule(this.failures, url.pathname);
+      const failure = this.takeRule(this.failures, recorded);
       const error = failure && {
         status: 'error',
         errorType: 'unavailable',
