@@ -33,6 +33,7 @@ const { values } = parseArgs({
     'api-duration': { type: 'string' },
     'history-evaluations': { type: 'string' },
     'deadline-minutes': { type: 'string' },
+    'window-seconds': { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -107,6 +108,7 @@ async function main() {
         badShare: 0.1,
         deadlineMs: Number(values['deadline-minutes'] ?? 8) * 60_000,
         startConcurrency: 50,
+        windowSeconds: Number(values['window-seconds'] ?? 4),
       },
       cleanup,
     ),
@@ -224,7 +226,7 @@ function figuresOf(r: Results): Figures {
       c.baseline.completed,
       'launches in the right end state',
       { text: `all ${c.options.launches}`, ok: () => allRight },
-      `${c.options.launches} started (${Math.round(c.options.badShare * 100)} % bad builds → ROLLED_BACK, the rest → LIVE); baseline: bare workflows completed`,
+      `${c.options.launches} started, at most ${c.engine.peakInFlight} in flight at once, stage windows of ${c.options.windowSeconds} s (${Math.round(c.options.badShare * 100)} % bad builds → ROLLED_BACK, the rest → LIVE); baseline: bare workflows completed`,
     );
     f.timerLatenessP99Ms = figure(
       c.engine.lateness.p99,

@@ -1,11 +1,40 @@
 /** Phase 5 completion: every task's items passed, every verification passed, production stable. */
+import { patched, sleep } from '@temporalio/workflow';
 import type { ConfigSnapshot } from '../activities/config-snapshot.js';
+import { newAnalysisState, recordEvaluation, type ThresholdResult } from '../domain/analysis.js';
 import { allPassed } from '../domain/checklist.js';
+import { durationMs } from '../domain/durations.js';
 import { CATALOG } from '../domain/checklist-catalog.js';
 import type { LaunchPlan } from '../domain/plan.js';
 import { checks, probes } from './activity-options.js';
-import { measureThresholds } from './analysis-loop.js';
+import { measureThresholds, type AnalysisTarget } from './analysis-loop.js';
 import type { LaunchBook } from './launch-book.js';
+
+/** Marks runs where a non-passing measurement at completion is confirmed before it fails the launch. */
+export const CONFIRMED_STABILITY_PATCH = 'completion-confirms-breaches';
+
+/**
+ * Production is stable when the thresholds pass, judged by the plan's own policy: one breaching or
+ * missing value is a blip the monitoring window would also have let pass, so it is measured again
+ * every interval until everything passes (stable) or the run reaches the plan's abort limits (not
+ * stable). Bounded, so values that never settle (alternating breaches) end as not stable.
+ */
+async function confirmThresholds(plan: LaunchPlan, target: AnalysisTarget) {
+  const state = newAnalysisState();
+  const { consecutiveBreaches, consecutiveErrorLimit } = plan.analysis;
+  const maxEvaluations = Math.max(consecutiveBreaches, consecutiveErrorLimit) + 2;
+  const measured: ThresholdResult[][] = [];
+  for (;;) {
+    const results = await measureThresholds(plan, target, plan.analysis.thresholds);
+    measured.push(results);
+    const decision = recordEvaluation(state, results, plan.analysis);
+    const settled = results.every((r) => r.verdict === 'pass') || decision.action === 'abort';
+    // Histories from before the patch failed on the first non-passing measurement.
+    if (settled || measured.length >= maxEvaluations || !patched(CONFIRMED_STABILITY_PATCH))
+      return { results, evaluations: measured.length, earlier: measured.slice(0, -1) };
+    await sleep(durationMs(plan.analysis.interval));
+  }
+}
 
 export async function completePhase5(
   plan: LaunchPlan,
@@ -40,7 +69,7 @@ export async function completePhase5(
   );
 
   const target = { service: plan.service, environment: plan.environments.production, version: plan.version };
-  const results = await measureThresholds(plan, target, plan.analysis.thresholds);
+  const { results, evaluations, earlier } = await confirmThresholds(plan, target);
   const [health] = await probes.probeHealth({
     integration: plan.integrations.health,
     ...target,
@@ -61,7 +90,7 @@ export async function completePhase5(
   const stableOk = set(
     'completion.production-stable',
     breaches.length === 0 && !!health?.ok && drift.length === 0,
-    { results, health, configDrift: drift },
+    { results, evaluations, ...(earlier.length ? { earlier } : {}), health, configDrift: drift },
     [
       breaches.length ? `thresholds: ${breaches.map((b) => `${b.name} ${b.verdict}`).join(', ')}` : '',
       health?.ok ? '' : 'health probe failed',

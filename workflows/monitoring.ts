@@ -31,116 +31,106 @@ export type MonitoringCarry = {
 
 export type MonitoringInput = TaskInput & { carry?: MonitoringCarry; evaluationsPerRun?: number };
 
-export async function monitoring(input: MonitoringInput) {
+// Not `async`: it returns `rt.finish`'s promise as it is (see TaskRuntime.finish).
+export function monitoring(input: MonitoringInput) {
   const { plan, launchId } = checkTaskInput(input);
   const rt = new TaskRuntime('5.5', plan, launchId, ['onCallAck']);
-  if (input.carry) rt.restore(input.carry.checklist);
-  const windowMs = durationMs(plan.monitoring.window);
-  const intervalMs = durationMs(plan.monitoring.interval);
-  const target = { service: plan.service, environment: plan.environments.production, version: plan.version };
-
-  let carry = input.carry;
-  if (!carry) {
-    await rt.pass(id('policy.window'), {
-      window: plan.monitoring.window,
-      interval: plan.monitoring.interval,
-      evaluations: Math.ceil(windowMs / intervalMs),
-    });
-    const shift = await checks.currentOnCall({
-      integration: plan.integrations.oncall,
-      schedule: plan.monitoring.onCallSchedule,
-    });
-    if (!shift) {
-      await rt.fail(id('policy.on-call'), `nobody is on call in schedule ${plan.monitoring.onCallSchedule}`);
-      abortLaunch('check-failed', `no on-call person in schedule ${plan.monitoring.onCallSchedule}`);
-    }
-    await rt.announce(
-      `Heightened monitoring: ${plan.service} ${plan.version} for ${plan.monitoring.window}`,
-      `${shift.person} is on call (${plan.monitoring.onCallSchedule}) and is asked to acknowledge.`,
-    );
-    carry = {
-      startedAt: Date.now(),
-      state: { evaluations: 0, runs: {}, totals: {} },
-      slotsSeen: 0,
-      lastSlot: -1,
-      onCall: { person: shift.person, requestedAt: Date.now() },
-      runs: 0,
-      checklist: {},
+  return rt.finish(async () => {
+    if (input.carry) rt.restore(input.carry.checklist);
+    const windowMs = durationMs(plan.monitoring.window);
+    const intervalMs = durationMs(plan.monitoring.interval);
+    const target = {
+      service: plan.service,
+      environment: plan.environments.production,
+      version: plan.version,
     };
-  }
-  const c = carry;
 
-  // The on-call confirmation runs beside the monitoring; its timeout fails safe.
-  let ackTimedOut = false;
-  if (!c.onCall.ackBy) {
-    const remaining = Math.max(1, c.onCall.requestedAt + durationMs(plan.approvals.timeout) - Date.now());
-    void rt
-      .awaitApproval('onCallAck', { approvers: [c.onCall.person], timeoutMs: remaining })
-      .then(async (ack) => {
-        if (!ack) {
-          ackTimedOut = true;
-          return;
-        }
-        c.onCall.ackBy = ack.by;
-        c.onCall.ackAt = rt.now();
-        await rt.pass(
+    let carry = input.carry;
+    if (!carry) {
+      await rt.pass(id('policy.window'), {
+        window: plan.monitoring.window,
+        interval: plan.monitoring.interval,
+        evaluations: Math.ceil(windowMs / intervalMs),
+      });
+      const shift = await checks.currentOnCall({
+        integration: plan.integrations.oncall,
+        schedule: plan.monitoring.onCallSchedule,
+      });
+      if (!shift) {
+        await rt.fail(
           id('policy.on-call'),
-          {
-            schedule: plan.monitoring.onCallSchedule,
-            person: c.onCall.person,
-            acknowledgedAt: c.onCall.ackAt,
-          },
-          ack.by,
+          `nobody is on call in schedule ${plan.monitoring.onCallSchedule}`,
         );
-      })
-      // Cancelled with the launch (operator abort): nothing is waiting for the ack any more.
-      .catch(() => undefined);
-  }
-
-  const run = await runAnalysis({
-    plan,
-    target,
-    windowMs,
-    intervalMs,
-    state: c.state,
-    startedAt: c.startedAt,
-    maxEvaluations: input.evaluationsPerRun ?? EVALUATIONS_PER_RUN,
-    stopWhen: () => ackTimedOut || workflowInfo().continueAsNewSuggested,
-    onEvaluated: (results) => rt.reportAnalysis(results),
-  });
-  for (const slot of run.slots) {
-    if (slot > c.lastSlot) {
-      c.slotsSeen += 1;
-      c.lastSlot = slot;
+        abortLaunch('check-failed', `no on-call person in schedule ${plan.monitoring.onCallSchedule}`);
+      }
+      await rt.announce(
+        `Heightened monitoring: ${plan.service} ${plan.version} for ${plan.monitoring.window}`,
+        `${shift.person} is on call (${plan.monitoring.onCallSchedule}) and is asked to acknowledge.`,
+      );
+      carry = {
+        startedAt: Date.now(),
+        state: { evaluations: 0, runs: {}, totals: {} },
+        slotsSeen: 0,
+        lastSlot: -1,
+        onCall: { person: shift.person, requestedAt: Date.now() },
+        runs: 0,
+        checklist: {},
+      };
     }
-  }
+    const c = carry;
 
-  if (run.outcome === 'abort' && run.decision.action === 'abort') {
-    await rt.fail(id('verification.stable'), run.decision.detail, { totals: run.state.totals });
-    abortLaunch(
-      run.decision.cause === 'threshold-breach' ? 'monitoring-breach' : run.decision.cause,
-      `during heightened monitoring: ${run.decision.detail}`,
-    );
-  }
-  if (ackTimedOut) {
-    await rt.fail(
-      id('policy.on-call'),
-      `${c.onCall.person} did not acknowledge within ${plan.approvals.timeout}`,
-    );
-    abortLaunch('approval-timeout', `on-call ${c.onCall.person} did not acknowledge heightened monitoring`);
-  }
-  if (run.outcome === 'stopped') {
-    // Not done yet: carry the counters into a fresh run.
-    await condition(allHandlersFinished);
-    return continueAsNew<typeof monitoring>({
-      ...input,
-      carry: { ...c, runs: c.runs + 1, checklist: rt.checklist },
+    // The on-call confirmation runs beside the monitoring; its timeout fails safe.
+    let ackTimedOut = false;
+    if (!c.onCall.ackBy) {
+      const remaining = Math.max(1, c.onCall.requestedAt + durationMs(plan.approvals.timeout) - Date.now());
+      void rt
+        .awaitApproval('onCallAck', { approvers: [c.onCall.person], timeoutMs: remaining })
+        .then(async (ack) => {
+          if (!ack) {
+            ackTimedOut = true;
+            return;
+          }
+          c.onCall.ackBy = ack.by;
+          c.onCall.ackAt = rt.now();
+          await rt.pass(
+            id('policy.on-call'),
+            {
+              schedule: plan.monitoring.onCallSchedule,
+              person: c.onCall.person,
+              acknowledgedAt: c.onCall.ackAt,
+            },
+            ack.by,
+          );
+        })
+        // Cancelled with the launch (operator abort): nothing is waiting for the ack any more.
+        .catch(() => undefined);
+    }
+
+    const run = await runAnalysis({
+      plan,
+      target,
+      windowMs,
+      intervalMs,
+      state: c.state,
+      startedAt: c.startedAt,
+      maxEvaluations: input.evaluationsPerRun ?? EVALUATIONS_PER_RUN,
+      stopWhen: () => ackTimedOut || workflowInfo().continueAsNewSuggested,
+      onEvaluated: (results) => rt.reportAnalysis(results),
     });
-  }
+    for (const slot of run.slots) {
+      if (slot > c.lastSlot) {
+        c.slotsSeen += 1;
+        c.lastSlot = slot;
+      }
+    }
 
-  if (!c.onCall.ackBy) {
-    // The window ended before the acknowledgement: wait for it, with what is left of the timeout.
-    await condition(() => ackTimedOut || !!c.onCall.ackBy);
+    if (run.outcome === 'abort' && run.decision.action === 'abort') {
+      await rt.fail(id('verification.stable'), run.decision.detail, { totals: run.state.totals });
+      abortLaunch(
+        run.decision.cause === 'threshold-breach' ? 'monitoring-breach' : run.decision.cause,
+        `during heightened monitoring: ${run.decision.detail}`,
+      );
+    }
     if (ackTimedOut) {
       await rt.fail(
         id('policy.on-call'),
@@ -148,52 +138,75 @@ export async function monitoring(input: MonitoringInput) {
       );
       abortLaunch('approval-timeout', `on-call ${c.onCall.person} did not acknowledge heightened monitoring`);
     }
-  }
+    if (run.outcome === 'stopped') {
+      // Not done yet: carry the counters into a fresh run.
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof monitoring>({
+        ...input,
+        carry: { ...c, runs: c.runs + 1, checklist: rt.checklist },
+      });
+    }
 
-  const expectedSlots = Math.ceil(windowMs / intervalMs);
-  for (const category of THRESHOLD_CATEGORIES) {
-    const names = plan.analysis.thresholds.filter((t) => t.category === category).map((t) => t.name);
-    // Every interval evaluated, and "no data" stayed rare: an interval without a value was not monitored.
-    const blind = names.filter(
-      (n) => (c.state.totals[n]?.inconclusive ?? 0) >= plan.analysis.consecutiveErrorLimit,
-    );
+    if (!c.onCall.ackBy) {
+      // The window ended before the acknowledgement: wait for it, with what is left of the timeout.
+      await condition(() => ackTimedOut || !!c.onCall.ackBy);
+      if (ackTimedOut) {
+        await rt.fail(
+          id('policy.on-call'),
+          `${c.onCall.person} did not acknowledge within ${plan.approvals.timeout}`,
+        );
+        abortLaunch(
+          'approval-timeout',
+          `on-call ${c.onCall.person} did not acknowledge heightened monitoring`,
+        );
+      }
+    }
+
+    const expectedSlots = Math.ceil(windowMs / intervalMs);
+    for (const category of THRESHOLD_CATEGORIES) {
+      const names = plan.analysis.thresholds.filter((t) => t.category === category).map((t) => t.name);
+      // Every interval evaluated, and "no data" stayed rare: an interval without a value was not monitored.
+      const blind = names.filter(
+        (n) => (c.state.totals[n]?.inconclusive ?? 0) >= plan.analysis.consecutiveErrorLimit,
+      );
+      await rt.verdict(
+        id(`execution.${category}`),
+        c.slotsSeen >= expectedSlots && blind.length === 0,
+        {
+          thresholds: names.map((n) => ({ name: n, ...c.state.totals[n] })),
+          intervals: expectedSlots,
+          evaluated: c.slotsSeen,
+          runs: c.runs + 1,
+        },
+        c.slotsSeen < expectedSlots
+          ? `${expectedSlots - c.slotsSeen} of ${expectedSlots} intervals were not evaluated`
+          : `no value in ${plan.analysis.consecutiveErrorLimit}+ intervals for ${blind.join(', ')}`,
+      );
+    }
+    const incidents = await checks.unresolvedIncidents({
+      integration: plan.integrations.incidents,
+      service: plan.service,
+    });
     await rt.verdict(
-      id(`execution.${category}`),
-      c.slotsSeen >= expectedSlots && blind.length === 0,
-      {
-        thresholds: names.map((n) => ({ name: n, ...c.state.totals[n] })),
-        intervals: expectedSlots,
-        evaluated: c.slotsSeen,
-        runs: c.runs + 1,
-      },
-      c.slotsSeen < expectedSlots
-        ? `${expectedSlots - c.slotsSeen} of ${expectedSlots} intervals were not evaluated`
-        : `no value in ${plan.analysis.consecutiveErrorLimit}+ intervals for ${blind.join(', ')}`,
+      id('verification.no-incidents'),
+      incidents.length === 0,
+      { incidents },
+      `${incidents.length} unresolved incident(s): ${incidents.map((i) => i.title).join('; ')}`,
     );
-  }
-  const incidents = await checks.unresolvedIncidents({
-    integration: plan.integrations.incidents,
-    service: plan.service,
-  });
-  await rt.verdict(
-    id('verification.no-incidents'),
-    incidents.length === 0,
-    { incidents },
-    `${incidents.length} unresolved incident(s): ${incidents.map((i) => i.title).join('; ')}`,
-  );
-  const allNames = plan.analysis.thresholds.map((t) => t.name);
-  await rt.verdict(
-    id('verification.stable'),
-    endedClean(c.state, allNames),
-    { evaluations: c.state.evaluations, totals: c.state.totals },
-    'a threshold ended the window in breach',
-  );
+    const allNames = plan.analysis.thresholds.map((t) => t.name);
+    await rt.verdict(
+      id('verification.stable'),
+      endedClean(c.state, allNames),
+      { evaluations: c.state.evaluations, totals: c.state.totals },
+      'a threshold ended the window in breach',
+    );
 
-  const failed = Object.values(rt.checklist).filter((i) => i.status === 'failed');
-  if (failed.length > 0)
-    abortLaunch(
-      'check-failed',
-      `monitoring verification failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
-    );
-  return { evaluations: c.state.evaluations, runs: c.runs + 1 };
+    const failed = Object.values(rt.checklist).filter((i) => i.status === 'failed');
+    if (failed.length > 0)
+      abortLaunch(
+        'check-failed',
+        `monitoring verification failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
+      );
+    return { evaluations: c.state.evaluations, runs: c.runs + 1 };
+  });
 }

@@ -11,146 +11,149 @@ import { TaskRuntime, type TaskInput } from './task-runtime.js';
 
 const id = (key: string) => `5.1.${key}`;
 
-export async function readiness(input: TaskInput): Promise<{ decidedBy: string }> {
+// Not `async`: it returns `rt.finish`'s promise as it is (see TaskRuntime.finish).
+export function readiness(input: TaskInput): Promise<{ decidedBy: string }> {
   const { plan, launchId } = checkTaskInput(input);
   const rt = new TaskRuntime('5.1', plan, launchId, ['goNoGo']);
-  const { service } = plan;
-  const production = plan.environments.production;
-  const now = Date.now();
+  return rt.finish(async () => {
+    const { service } = plan;
+    const production = plan.environments.production;
+    const now = Date.now();
 
-  // Readiness policy: stated in the plan and consistent (the schema enforced the rules).
-  await rt.pass(id('policy.owners'), { owners: plan.owners });
-  await rt.verdict(
-    id('policy.launch-window'),
-    Date.parse(plan.launchWindow.end) > now,
-    { launchWindow: plan.launchWindow },
-    'the launch window has already closed',
-  );
-  await rt.pass(id('policy.freeze-period'), { freezeWindow: plan.freezeWindow, coversLaunchWindow: true });
-  await rt.pass(id('policy.rollback-authority'), { rollbackAuthority: plan.approvals.rollbackAuthority });
-  const successSamples = await checks.runMetricQueries({
-    integration: plan.integrations.metrics,
-    queries: plan.successMetrics.map((m) => ({
-      name: m.name,
-      query: renderQuery(m.query, { service, environment: production, version: plan.version }),
-    })),
-  });
-  const brokenQueries = Object.entries(successSamples).filter(([, s]) => s.status === 'error');
-  await rt.verdict(
-    id('policy.success-metrics'),
-    brokenQueries.length === 0,
-    { metrics: plan.successMetrics, samples: successSamples },
-    `queries that do not run: ${brokenQueries.map(([n]) => n).join(', ')}`,
-  );
-
-  // System checks.
-  const gates = await checks.checkGateDocs({
-    integration: plan.integrations.docs,
-    service,
-    gates: plan.readiness.gates,
-  });
-  const openGates = gates.filter((g) => g.status !== 'passed');
-  await rt.verdict(
-    id('system.gate-docs'),
-    openGates.length === 0,
-    { gates },
-    `not passed: ${openGates.map((g) => `${g.gate} (${g.status})`).join(', ')}`,
-  );
-
-  const run = await checks.latestCiRun({
-    integration: plan.integrations.ci,
-    pipeline: plan.readiness.ciPipeline,
-    branch: plan.readiness.ciBranch,
-  });
-  await rt.verdict(
-    id('system.ci-green'),
-    run?.conclusion === 'success',
-    { pipeline: plan.readiness.ciPipeline, branch: plan.readiness.ciBranch, run },
-    run ? `latest run ${run.id} is ${run.status}/${run.conclusion}` : 'no run found',
-  );
-
-  const capacity = await checks.runMetricQueries({
-    integration: plan.integrations.metrics,
-    queries: [{ name: 'capacity', query: plan.readiness.capacityQuery }],
-  });
-  const headroom = capacity.capacity;
-  await rt.verdict(
-    id('system.capacity'),
-    headroom?.status === 'ok' && headroom.value >= plan.readiness.minCapacityHeadroom,
-    { sample: headroom, minimum: plan.readiness.minCapacityHeadroom },
-    headroom?.status === 'ok'
-      ? `headroom ${headroom.value} below ${plan.readiness.minCapacityHeadroom}`
-      : `capacity inconclusive: ${headroom?.status}`,
-  );
-
-  const present = await checks.listSecretNames({
-    integration: plan.integrations.secrets,
-    service,
-    environment: production,
-  });
-  const missing = plan.readiness.requiredSecrets.filter((name) => !present.includes(name));
-  await rt.verdict(
-    id('system.secrets'),
-    missing.length === 0,
-    { required: plan.readiness.requiredSecrets, missing },
-    `missing secrets: ${missing.join(', ')}`,
-  );
-
-  const backup = await checks.backupStatus({
-    integration: plan.integrations.backups,
-    service,
-    environment: production,
-  });
-  const backupAge = backup.lastBackupAt ? now - Date.parse(backup.lastBackupAt) : Number.POSITIVE_INFINITY;
-  await rt.verdict(
-    id('system.backups'),
-    backupAge <= durationMs(plan.readiness.maxBackupAge) && backup.lastRestoreTestPassed === true,
-    { ...backup, maxAge: plan.readiness.maxBackupAge },
-    backup.lastRestoreTestPassed !== true
-      ? 'the last restore test did not pass'
-      : 'the last backup is older than allowed',
-  );
-
-  // The review: every check passed, and the approvers were told what they decide on.
-  const failed = Object.values(rt.checklist).filter((item) => item.status === 'failed');
-  if (failed.length > 0) {
-    await rt.fail(id('verification.review-conducted'), 'readiness checks failed', {
-      failed: failed.map((f) => f.id),
+    // Readiness policy: stated in the plan and consistent (the schema enforced the rules).
+    await rt.pass(id('policy.owners'), { owners: plan.owners });
+    await rt.verdict(
+      id('policy.launch-window'),
+      Date.parse(plan.launchWindow.end) > now,
+      { launchWindow: plan.launchWindow },
+      'the launch window has already closed',
+    );
+    await rt.pass(id('policy.freeze-period'), { freezeWindow: plan.freezeWindow, coversLaunchWindow: true });
+    await rt.pass(id('policy.rollback-authority'), { rollbackAuthority: plan.approvals.rollbackAuthority });
+    const successSamples = await checks.runMetricQueries({
+      integration: plan.integrations.metrics,
+      queries: plan.successMetrics.map((m) => ({
+        name: m.name,
+        query: renderQuery(m.query, { service, environment: production, version: plan.version }),
+      })),
     });
-    await rt.item(id('verification.go-no-go'), 'skipped', { reason: 'readiness checks failed' });
-    abortLaunch(
-      'check-failed',
-      `readiness checks failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
+    const brokenQueries = Object.entries(successSamples).filter(([, s]) => s.status === 'error');
+    await rt.verdict(
+      id('policy.success-metrics'),
+      brokenQueries.length === 0,
+      { metrics: plan.successMetrics, samples: successSamples },
+      `queries that do not run: ${brokenQueries.map(([n]) => n).join(', ')}`,
     );
-  }
-  const summary = `Readiness of ${service} ${plan.version}: ${Object.keys(rt.checklist).length} checks passed. Go/no-go needed from ${plan.approvals.goNoGo.join(', ')}.`;
-  await checks.notify({
-    integration: plan.integrations.notifier,
-    channels: plan.notifications.channels,
-    message: {
-      title: `Go/no-go needed: ${service} ${plan.version}`,
-      text: summary,
-      launchId: launchId,
-    },
-  });
-  await rt.pass(id('verification.review-conducted'), { summary, notified: plan.notifications.channels });
 
-  const decision = await rt.awaitApproval('goNoGo', {
-    approvers: plan.approvals.goNoGo,
-    timeoutMs: durationMs(plan.approvals.timeout),
-  });
-  if (!decision) {
-    await rt.fail(id('verification.go-no-go'), `no decision within ${plan.approvals.timeout}`);
-    abortLaunch('approval-timeout', `no go/no-go decision within ${plan.approvals.timeout}`);
-  }
-  if (decision.decision !== 'go') {
-    await rt.fail(id('verification.go-no-go'), `no-go from ${decision.by}`, { decision });
-    abortLaunch(
-      'no-go',
-      `${decision.by} decided no-go${decision.comment ? `: ${decision.comment}` : ''}`,
-      decision.by,
+    // System checks.
+    const gates = await checks.checkGateDocs({
+      integration: plan.integrations.docs,
+      service,
+      gates: plan.readiness.gates,
+    });
+    const openGates = gates.filter((g) => g.status !== 'passed');
+    await rt.verdict(
+      id('system.gate-docs'),
+      openGates.length === 0,
+      { gates },
+      `not passed: ${openGates.map((g) => `${g.gate} (${g.status})`).join(', ')}`,
     );
-  }
-  await rt.pass(id('verification.go-no-go'), { decision }, decision.by);
-  return { decidedBy: decision.by };
+
+    const run = await checks.latestCiRun({
+      integration: plan.integrations.ci,
+      pipeline: plan.readiness.ciPipeline,
+      branch: plan.readiness.ciBranch,
+    });
+    await rt.verdict(
+      id('system.ci-green'),
+      run?.conclusion === 'success',
+      { pipeline: plan.readiness.ciPipeline, branch: plan.readiness.ciBranch, run },
+      run ? `latest run ${run.id} is ${run.status}/${run.conclusion}` : 'no run found',
+    );
+
+    const capacity = await checks.runMetricQueries({
+      integration: plan.integrations.metrics,
+      queries: [{ name: 'capacity', query: plan.readiness.capacityQuery }],
+    });
+    const headroom = capacity.capacity;
+    await rt.verdict(
+      id('system.capacity'),
+      headroom?.status === 'ok' && headroom.value >= plan.readiness.minCapacityHeadroom,
+      { sample: headroom, minimum: plan.readiness.minCapacityHeadroom },
+      headroom?.status === 'ok'
+        ? `headroom ${headroom.value} below ${plan.readiness.minCapacityHeadroom}`
+        : `capacity inconclusive: ${headroom?.status}`,
+    );
+
+    const present = await checks.listSecretNames({
+      integration: plan.integrations.secrets,
+      service,
+      environment: production,
+    });
+    const missing = plan.readiness.requiredSecrets.filter((name) => !present.includes(name));
+    await rt.verdict(
+      id('system.secrets'),
+      missing.length === 0,
+      { required: plan.readiness.requiredSecrets, missing },
+      `missing secrets: ${missing.join(', ')}`,
+    );
+
+    const backup = await checks.backupStatus({
+      integration: plan.integrations.backups,
+      service,
+      environment: production,
+    });
+    const backupAge = backup.lastBackupAt ? now - Date.parse(backup.lastBackupAt) : Number.POSITIVE_INFINITY;
+    await rt.verdict(
+      id('system.backups'),
+      backupAge <= durationMs(plan.readiness.maxBackupAge) && backup.lastRestoreTestPassed === true,
+      { ...backup, maxAge: plan.readiness.maxBackupAge },
+      backup.lastRestoreTestPassed !== true
+        ? 'the last restore test did not pass'
+        : 'the last backup is older than allowed',
+    );
+
+    // The review: every check passed, and the approvers were told what they decide on.
+    const failed = Object.values(rt.checklist).filter((item) => item.status === 'failed');
+    if (failed.length > 0) {
+      await rt.fail(id('verification.review-conducted'), 'readiness checks failed', {
+        failed: failed.map((f) => f.id),
+      });
+      await rt.item(id('verification.go-no-go'), 'skipped', { reason: 'readiness checks failed' });
+      abortLaunch(
+        'check-failed',
+        `readiness checks failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
+      );
+    }
+    const summary = `Readiness of ${service} ${plan.version}: ${Object.keys(rt.checklist).length} checks passed. Go/no-go needed from ${plan.approvals.goNoGo.join(', ')}.`;
+    await checks.notify({
+      integration: plan.integrations.notifier,
+      channels: plan.notifications.channels,
+      message: {
+        title: `Go/no-go needed: ${service} ${plan.version}`,
+        text: summary,
+        launchId: launchId,
+      },
+    });
+    await rt.pass(id('verification.review-conducted'), { summary, notified: plan.notifications.channels });
+
+    const decision = await rt.awaitApproval('goNoGo', {
+      approvers: plan.approvals.goNoGo,
+      timeoutMs: durationMs(plan.approvals.timeout),
+    });
+    if (!decision) {
+      await rt.fail(id('verification.go-no-go'), `no decision within ${plan.approvals.timeout}`);
+      abortLaunch('approval-timeout', `no go/no-go decision within ${plan.approvals.timeout}`);
+    }
+    if (decision.decision !== 'go') {
+      await rt.fail(id('verification.go-no-go'), `no-go from ${decision.by}`, { decision });
+      abortLaunch(
+        'no-go',
+        `${decision.by} decided no-go${decision.comment ? `: ${decision.comment}` : ''}`,
+        decision.by,
+      );
+    }
+    await rt.pass(id('verification.go-no-go'), { decision }, decision.by);
+    return { decidedBy: decision.by };
+  });
 }

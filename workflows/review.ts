@@ -14,41 +14,44 @@ import { TaskRuntime, type TaskInput } from './task-runtime.js';
 const id = (key: string) => `5.6.${key}`;
 export const REVIEW_INCOMPLETE_TYPE = 'ReviewIncomplete';
 
-export async function postLaunchReview(input: TaskInput) {
+// Not `async`: it returns `rt.finish`'s promise as it is (see TaskRuntime.finish).
+export function postLaunchReview(input: TaskInput) {
   const { plan, launchId } = checkTaskInput(input);
   const rt = new TaskRuntime('5.6', plan, launchId, ['postLaunchReview']);
-  const deadline = Date.now() + durationMs(plan.review.timeout);
+  return rt.finish(async () => {
+    const deadline = Date.now() + durationMs(plan.review.timeout);
 
-  for (;;) {
-    const left = deadline - Date.now();
-    const review =
-      left > 0
-        ? await rt.awaitApproval('postLaunchReview', {
-            approvers: [plan.owners.review],
-            timeoutMs: left,
-          })
-        : null;
-    if (!review) {
-      await rt.fail(id('review.conducted'), `no complete review within ${plan.review.timeout}`);
-      throw ApplicationFailure.create({
-        type: REVIEW_INCOMPLETE_TYPE,
-        nonRetryable: true,
-        message: `post-launch review not completed within ${plan.review.timeout}`,
-      });
+    for (;;) {
+      const left = deadline - Date.now();
+      const review =
+        left > 0
+          ? await rt.awaitApproval('postLaunchReview', {
+              approvers: [plan.owners.review],
+              timeoutMs: left,
+            })
+          : null;
+      if (!review) {
+        await rt.fail(id('review.conducted'), `no complete review within ${plan.review.timeout}`);
+        throw ApplicationFailure.create({
+          type: REVIEW_INCOMPLETE_TYPE,
+          nonRetryable: true,
+          message: `post-launch review not completed within ${plan.review.timeout}`,
+        });
+      }
+      if (
+        await recordReview(
+          rt,
+          plan.integrations.docs,
+          plan.integrations.tracker,
+          plan.review.trackerProject,
+          launchId,
+          review,
+        )
+      ) {
+        return { reviewedBy: review.by };
+      }
     }
-    if (
-      await recordReview(
-        rt,
-        plan.integrations.docs,
-        plan.integrations.tracker,
-        plan.review.trackerProject,
-        launchId,
-        review,
-      )
-    ) {
-      return { reviewedBy: review.by };
-    }
-  }
+  });
 }
 
 /** Verifies and records one review; true when every item passed. */

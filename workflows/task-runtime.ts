@@ -7,6 +7,8 @@ import {
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
+  log,
+  patched,
   setDefaultSignalHandler,
   setHandler,
   workflowInfo,
@@ -14,6 +16,7 @@ import {
 import type { ThresholdResult } from '../domain/analysis.js';
 import { boundAudit, claimedSender, decidePendingApproval, signalNameForAudit } from '../domain/approvals.js';
 import { checks } from './activity-options.js';
+import { mergeTaskProgress, type ProgressReport } from './progress-batch.js';
 import { recordApprovalWait } from './metrics.js';
 import { applyItemUpdate, type ChecklistState, type Evidence, type ItemStatus } from '../domain/checklist.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
@@ -28,7 +31,6 @@ import {
   publicSignals,
   SIGNAL_DESCRIPTIONS,
   taskProgressSignal,
-  type TaskProgress,
 } from './messages.js';
 
 export const ENGINE = 'launch-control';
@@ -36,6 +38,12 @@ export const ENGINE = 'launch-control';
 export const ANALYSIS_REPORT_EVERY_MS = 5 * 60_000;
 
 export type TaskInput = { plan: LaunchPlan; launchId: string };
+
+/**
+ * Marks runs whose reports to the launch are batched (one signal per workflow activation instead of
+ * one awaited signal per report). Runs recorded before it replay with the old, one-by-one reports.
+ */
+export const BATCHED_REPORTS_PATCH = 'task-reports-batched';
 
 const RESERVED_SIGNAL = /^Cannot use signal name: '([\s\S]*)', with reserved prefix/;
 
@@ -84,6 +92,10 @@ export class TaskRuntime {
   private readonly parentId = workflowInfo().parent?.workflowId;
   private reportedVerdicts = '';
   private reportedAt = 0;
+  /** Reports not yet signalled to the launch, and whether a signal of earlier ones is on its way. */
+  private readonly outbox: ProgressReport[] = [];
+  private sending = false;
+  private readonly batchedReports: boolean;
 
   constructor(
     readonly task: TaskId,
@@ -91,6 +103,9 @@ export class TaskRuntime {
     readonly launchId: string,
     approvals: SignalName[] = [],
   ) {
+    // First thing in the run, so old and new histories take the same branch on every replay.
+    this.batchedReports = this.parentId !== undefined && patched(BATCHED_REPORTS_PATCH);
+    if (this.batchedReports) this.startReportSender();
     setHandler(checklistQuery, () => this.checklist, { description: 'Checklist items of this task' });
     setHandler(auditQuery, () => this.audit, { description: 'Audit entries of this task (standalone runs)' });
     setHandler(analysisQuery, () => this.lastAnalysis, { description: 'Latest analysis results' });
@@ -179,17 +194,73 @@ export class TaskRuntime {
     return seq;
   }
 
-  async progress(progress: Omit<TaskProgress, 'task'>) {
+  async progress(progress: ProgressReport) {
     if (progress.lastAnalysis) this.lastAnalysis = progress.lastAnalysis;
     await this.report(progress);
   }
 
-  private async report(progress: Omit<TaskProgress, 'task'>) {
-    if (this.parentId)
-      await getExternalWorkflowHandle(this.parentId).signal(taskProgressSignal, {
-        task: this.task,
-        ...progress,
-      });
+  /**
+   * Reports to the launch. Batched runs queue the report and return at once: the sender signals
+   * everything queued once the workflow has nothing left to do in this activation, so a task's
+   * items, audit entries and progress cost one signal per step instead of one round trip each.
+   * Where the launch must know before the task goes on, call `reportsDelivered()`.
+   */
+  private async report(progress: ProgressReport) {
+    if (!this.parentId) return;
+    if (this.batchedReports) {
+      this.outbox.push(progress);
+      if (progress.productionTouched) await this.reportsDelivered();
+      return;
+    }
+    await getExternalWorkflowHandle(this.parentId).signal(taskProgressSignal, {
+      task: this.task,
+      ...progress,
+    });
+  }
+
+  /** One signal at a time, in order: a later report never overtakes an earlier one. */
+  private startReportSender() {
+    const parent = getExternalWorkflowHandle(this.parentId!);
+    // Not cancellable: when the launch cancels this task, what it did until then still reaches the audit.
+    void CancellationScope.nonCancellable(async () => {
+      for (;;) {
+        await condition(() => this.outbox.length > 0);
+        const batch = mergeTaskProgress(this.outbox.splice(0));
+        this.sending = true;
+        try {
+          await parent.signal(taskProgressSignal, { task: this.task, ...batch });
+        } catch (err) {
+          // The launch is gone (it closed and this task outlived it): nobody is left to tell.
+          log.warn('task report not delivered', { task: this.task, error: (err as Error).message });
+        } finally {
+          this.sending = false;
+        }
+      }
+    });
+  }
+
+  /**
+   * Waits until every report so far has reached the launch: before production changes, before an
+   * approval is announced, and before the task ends (`finish`), so nothing reported is lost.
+   */
+  async reportsDelivered() {
+    await CancellationScope.nonCancellable(() => condition(() => this.outbox.length === 0 && !this.sending));
+  }
+
+  /**
+   * Runs a task's body, then delivers its last reports whether it returns, fails or continues as
+   * new. Unbatched runs get the body's own promise back, so their replays keep the exact order of
+   * commands (even an extra `await` here would reorder commands of concurrent branches).
+   */
+  finish<T>(body: () => Promise<T>): Promise<T> {
+    if (!this.batchedReports) return body();
+    return (async () => {
+      try {
+        return await body();
+      } finally {
+        await this.reportsDelivered();
+      }
+    })();
   }
 
   /**
@@ -269,6 +340,8 @@ export class TaskRuntime {
       pending: this.pending,
       nextTimer: { what: `${name} approval timeout`, at: entry.timeoutAt },
     });
+    // The launch checks approvals against its pending list: it must have it before anyone is asked.
+    if (this.batchedReports) await this.reportsDelivered();
     await this.announce(
       `Approval needed: ${name}${opts.stage === undefined ? '' : ` at ${opts.stage}%`} for ${this.plan.service} ${this.plan.version}`,
       `${opts.approvers.length ? `From: ${opts.approvers.join(', ')}. ` : ''}Send the signal "${name}" on launch ${this.launchId} ` +

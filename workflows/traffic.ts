@@ -21,203 +21,211 @@ const STAGE_ITEMS: Record<number, { traffic: string; review?: string }> = {
   100: { traffic: id('execution.traffic-100') },
 };
 
-export async function trafficRamp(input: TaskInput) {
+// Not `async`: it returns `rt.finish`'s promise as it is (see TaskRuntime.finish).
+export function trafficRamp(input: TaskInput) {
   const { plan, launchId } = checkTaskInput(input);
   const rt = new TaskRuntime('5.3', plan, launchId, ['metricsReview']);
-  const env = { service: plan.service, environment: plan.environments.production };
-  const target = { ...env, version: plan.version };
-  const intervalMs = durationMs(plan.analysis.interval);
+  return rt.finish(async () => {
+    const env = { service: plan.service, environment: plan.environments.production };
+    const target = { ...env, version: plan.version };
+    const intervalMs = durationMs(plan.analysis.interval);
 
-  // Reports to the launch that nothing waits on go out together: one round trip, not one each.
-  await Promise.all([
-    rt.pass(id('strategy.ramp-defined'), { stages: plan.ramp.map((s) => s.percent) }),
-    rt.pass(id('strategy.observation-windows'), {
-      windows: plan.ramp.map((s) => ({ percent: s.percent, window: s.observationWindow, review: s.review })),
-    }),
-  ]);
-  const probe = await checks.runMetricQueries({
-    integration: plan.integrations.metrics,
-    queries: plan.analysis.thresholds.map((t) => ({ name: t.name, query: renderQuery(t.query, target) })),
-  });
-  const broken = Object.entries(probe)
-    .filter(([, s]) => s.status === 'error')
-    .map(([n]) => n);
-  if (
-    !(await rt.verdict(
-      id('strategy.abort-thresholds'),
-      broken.length === 0,
-      { thresholds: plan.analysis.thresholds, samples: probe },
-      `queries that do not run: ${broken.join(', ')}`,
-    ))
-  )
-    abortLaunch('check-failed', `abort threshold queries do not run: ${broken.join(', ')}`);
-
-  const opensAt = Date.parse(plan.launchWindow.start);
-  const closesAt = Date.parse(plan.launchWindow.end);
-  if (Date.now() < opensAt) {
-    await rt.progress({ nextTimer: { what: 'launch window opens', at: plan.launchWindow.start } });
-    await sleep(opensAt - Date.now());
-  }
-
-  // Production changes from here on. Each change runs to its end even if the launch is aborted
-  // meanwhile, so the rollback that follows cannot be overtaken by a late "set 50%".
-  await rt.progress({ productionTouched: true });
-  const deployment = await uninterrupted(() =>
-    changes.deploy({
-      integration: plan.integrations.deployer,
-      ...env,
-      slot: 'canary',
-      version: plan.version,
-    }),
-  );
-  const stageStates: { percent: number; state: AnalysisState }[] = [];
-  let previous: { percent: number; startedAt: number } | null = null;
-  const stageEnded = () =>
-    previous && recordStageDuration(previous.percent, (Date.now() - previous.startedAt) / 1000);
-  for (const stage of plan.ramp) {
-    stageEnded();
-    previous = { percent: stage.percent, startedAt: Date.now() };
-    if (Date.now() >= closesAt)
-      abortLaunch(
-        'launch-window-closed',
-        `the launch window closed at ${plan.launchWindow.end} before ${stage.percent}%`,
-      );
-    const split = await uninterrupted(() =>
-      changes.setTraffic({ integration: plan.integrations.traffic, ...env, percent: stage.percent }),
-    );
-    const windowMs = durationMs(stage.observationWindow);
+    // Reports to the launch that nothing waits on go out together: one round trip, not one each.
     await Promise.all([
-      rt.announce(
-        `${plan.service} ${plan.version}: ${split.readBack}% of production traffic`,
-        `Router reads back ${split.readBack}%; observing for ${stage.observationWindow}.`,
-      ),
-      rt.progress({
-        trafficPercent: split.readBack,
-        nextTimer: {
-          what: `end of the ${stage.percent}% observation window`,
-          at: new Date(Date.now() + windowMs).toISOString(),
-        },
+      rt.pass(id('strategy.ramp-defined'), { stages: plan.ramp.map((s) => s.percent) }),
+      rt.pass(id('strategy.observation-windows'), {
+        windows: plan.ramp.map((s) => ({
+          percent: s.percent,
+          window: s.observationWindow,
+          review: s.review,
+        })),
       }),
     ]);
+    const probe = await checks.runMetricQueries({
+      integration: plan.integrations.metrics,
+      queries: plan.analysis.thresholds.map((t) => ({ name: t.name, query: renderQuery(t.query, target) })),
+    });
+    const broken = Object.entries(probe)
+      .filter(([, s]) => s.status === 'error')
+      .map(([n]) => n);
+    if (
+      !(await rt.verdict(
+        id('strategy.abort-thresholds'),
+        broken.length === 0,
+        { thresholds: plan.analysis.thresholds, samples: probe },
+        `queries that do not run: ${broken.join(', ')}`,
+      ))
+    )
+      abortLaunch('check-failed', `abort threshold queries do not run: ${broken.join(', ')}`);
 
-    if (stage.percent === 0) {
-      await rt.pass(id('execution.dark-launch'), { deployment, split });
-      const results = await probes.probeHealth({
-        integration: plan.integrations.health,
+    const opensAt = Date.parse(plan.launchWindow.start);
+    const closesAt = Date.parse(plan.launchWindow.end);
+    if (Date.now() < opensAt) {
+      await rt.progress({ nextTimer: { what: 'launch window opens', at: plan.launchWindow.start } });
+      await sleep(opensAt - Date.now());
+    }
+
+    // Production changes from here on. Each change runs to its end even if the launch is aborted
+    // meanwhile, so the rollback that follows cannot be overtaken by a late "set 50%".
+    await rt.progress({ productionTouched: true });
+    const deployment = await uninterrupted(() =>
+      changes.deploy({
+        integration: plan.integrations.deployer,
         ...env,
         slot: 'canary',
-        count: Math.max(1, Math.ceil(windowMs / intervalMs)),
-        spacingMs: intervalMs,
-      });
-      const failures = results.filter((r) => !r.ok);
-      if (
-        !(await rt.verdict(
-          id('execution.health-stable'),
-          failures.length === 0,
-          { probes: results.length, failures },
-          `${failures.length} of ${results.length} health probes failed`,
-        ))
-      )
-        abortLaunch('check-failed', `canary health probes failed at dark launch: ${failures[0]?.detail}`);
-      continue;
-    }
-
-    const items = STAGE_ITEMS[stage.percent];
-    const analysis = await runAnalysis({
-      plan,
-      target,
-      windowMs,
-      intervalMs,
-      onEvaluated: (results) => rt.reportAnalysis(results),
-    });
-    if (analysis.outcome === 'abort' && analysis.decision.action === 'abort') {
-      if (items)
-        await rt.fail(items.traffic, analysis.decision.detail, { split, totals: analysis.state.totals });
-      abortLaunch(analysis.decision.cause, `at ${stage.percent}%: ${analysis.decision.detail}`);
-    }
-    stageStates.push({ percent: stage.percent, state: analysis.state });
-    const trafficPassed = items
-      ? rt.pass(items.traffic, {
-          split,
-          evaluations: analysis.state.evaluations,
-          totals: analysis.state.totals,
-        })
-      : Promise.resolve();
-
-    if (stage.review === 'manual') {
-      await trafficPassed;
-      const review = await rt.awaitApproval('metricsReview', {
-        approvers: plan.approvals.metricsReview,
-        timeoutMs: durationMs(plan.approvals.timeout),
-        stage: stage.percent,
-      });
-      if (!review) {
-        if (items?.review) await rt.fail(items.review, `no review within ${plan.approvals.timeout}`);
+        version: plan.version,
+      }),
+    );
+    const stageStates: { percent: number; state: AnalysisState }[] = [];
+    let previous: { percent: number; startedAt: number } | null = null;
+    const stageEnded = () =>
+      previous && recordStageDuration(previous.percent, (Date.now() - previous.startedAt) / 1000);
+    for (const stage of plan.ramp) {
+      stageEnded();
+      previous = { percent: stage.percent, startedAt: Date.now() };
+      if (Date.now() >= closesAt)
         abortLaunch(
-          'approval-timeout',
-          `no metrics review at ${stage.percent}% within ${plan.approvals.timeout}`,
+          'launch-window-closed',
+          `the launch window closed at ${plan.launchWindow.end} before ${stage.percent}%`,
         );
-      }
-      if (review.verdict !== 'proceed') {
-        if (items?.review) await rt.fail(items.review, `${review.by} chose abort`, { review });
-        abortLaunch(
-          'no-go',
-          `${review.by} stopped the ramp at ${stage.percent}%${review.comment ? `: ${review.comment}` : ''}`,
-          review.by,
-        );
-      }
-      if (items?.review) await rt.pass(items.review, { review, analysis: analysis.state.totals }, review.by);
-    } else {
-      // An automatic review: both items are reported together, and the next stage starts sooner.
+      const split = await uninterrupted(() =>
+        changes.setTraffic({ integration: plan.integrations.traffic, ...env, percent: stage.percent }),
+      );
+      const windowMs = durationMs(stage.observationWindow);
       await Promise.all([
-        trafficPassed,
-        items?.review && rt.pass(items.review, { reviewedBy: 'analysis', totals: analysis.state.totals }),
+        rt.announce(
+          `${plan.service} ${plan.version}: ${split.readBack}% of production traffic`,
+          `Router reads back ${split.readBack}%; observing for ${stage.observationWindow}.`,
+        ),
+        rt.progress({
+          trafficPercent: split.readBack,
+          nextTimer: {
+            what: `end of the ${stage.percent}% observation window`,
+            at: new Date(Date.now() + windowMs).toISOString(),
+          },
+        }),
       ]);
+
+      if (stage.percent === 0) {
+        await rt.pass(id('execution.dark-launch'), { deployment, split });
+        const results = await probes.probeHealth({
+          integration: plan.integrations.health,
+          ...env,
+          slot: 'canary',
+          count: Math.max(1, Math.ceil(windowMs / intervalMs)),
+          spacingMs: intervalMs,
+        });
+        const failures = results.filter((r) => !r.ok);
+        if (
+          !(await rt.verdict(
+            id('execution.health-stable'),
+            failures.length === 0,
+            { probes: results.length, failures },
+            `${failures.length} of ${results.length} health probes failed`,
+          ))
+        )
+          abortLaunch('check-failed', `canary health probes failed at dark launch: ${failures[0]?.detail}`);
+        continue;
+      }
+
+      const items = STAGE_ITEMS[stage.percent];
+      const analysis = await runAnalysis({
+        plan,
+        target,
+        windowMs,
+        intervalMs,
+        onEvaluated: (results) => rt.reportAnalysis(results),
+      });
+      if (analysis.outcome === 'abort' && analysis.decision.action === 'abort') {
+        if (items)
+          await rt.fail(items.traffic, analysis.decision.detail, { split, totals: analysis.state.totals });
+        abortLaunch(analysis.decision.cause, `at ${stage.percent}%: ${analysis.decision.detail}`);
+      }
+      stageStates.push({ percent: stage.percent, state: analysis.state });
+      const trafficPassed = items
+        ? rt.pass(items.traffic, {
+            split,
+            evaluations: analysis.state.evaluations,
+            totals: analysis.state.totals,
+          })
+        : Promise.resolve();
+
+      if (stage.review === 'manual') {
+        await trafficPassed;
+        const review = await rt.awaitApproval('metricsReview', {
+          approvers: plan.approvals.metricsReview,
+          timeoutMs: durationMs(plan.approvals.timeout),
+          stage: stage.percent,
+        });
+        if (!review) {
+          if (items?.review) await rt.fail(items.review, `no review within ${plan.approvals.timeout}`);
+          abortLaunch(
+            'approval-timeout',
+            `no metrics review at ${stage.percent}% within ${plan.approvals.timeout}`,
+          );
+        }
+        if (review.verdict !== 'proceed') {
+          if (items?.review) await rt.fail(items.review, `${review.by} chose abort`, { review });
+          abortLaunch(
+            'no-go',
+            `${review.by} stopped the ramp at ${stage.percent}%${review.comment ? `: ${review.comment}` : ''}`,
+            review.by,
+          );
+        }
+        if (items?.review)
+          await rt.pass(items.review, { review, analysis: analysis.state.totals }, review.by);
+      } else {
+        // An automatic review: both items are reported together, and the next stage starts sooner.
+        await Promise.all([
+          trafficPassed,
+          items?.review && rt.pass(items.review, { reviewedBy: 'analysis', totals: analysis.state.totals }),
+        ]);
+      }
     }
-  }
 
-  stageEnded();
+    stageEnded();
 
-  // Verification at full traffic.
-  const slo = await checks.runMetricQueries({
-    integration: plan.integrations.metrics,
-    queries: plan.successMetrics.map((m) => ({ name: m.name, query: renderQuery(m.query, target) })),
-  });
-  const sloResults = plan.successMetrics.map((m) => ({
-    name: m.name,
-    ...judgeSample(m, slo[m.name] ?? { status: 'error', value: null, error: 'missing' }),
-  }));
-  const violated = sloResults.filter((r) => r.verdict !== 'pass');
-  await rt.verdict(
-    id('verification.no-slo-violations'),
-    violated.length === 0,
-    { results: sloResults },
-    `not within bounds: ${violated.map((v) => `${v.name} (${v.reason})`).join(', ')}`,
-  );
-  for (const [category, itemId] of [
-    ['errors', id('verification.error-rates')],
-    ['latency', id('verification.latency')],
-  ] as const) {
-    const names = plan.analysis.thresholds.filter((t) => t.category === category).map((t) => t.name);
-    const dirty = stageStates.filter((s) => !endedClean(s.state, names)).map((s) => s.percent);
+    // Verification at full traffic.
+    const slo = await checks.runMetricQueries({
+      integration: plan.integrations.metrics,
+      queries: plan.successMetrics.map((m) => ({ name: m.name, query: renderQuery(m.query, target) })),
+    });
+    const sloResults = plan.successMetrics.map((m) => ({
+      name: m.name,
+      ...judgeSample(m, slo[m.name] ?? { status: 'error', value: null, error: 'missing' }),
+    }));
+    const violated = sloResults.filter((r) => r.verdict !== 'pass');
     await rt.verdict(
-      itemId,
-      dirty.length === 0,
-      {
-        thresholds: names,
-        stages: stageStates.map((s) => ({
-          percent: s.percent,
-          totals: names.map((n) => ({ name: n, ...s.state.totals[n] })),
-        })),
-      },
-      `ended in breach at ${dirty.join(', ')}%`,
+      id('verification.no-slo-violations'),
+      violated.length === 0,
+      { results: sloResults },
+      `not within bounds: ${violated.map((v) => `${v.name} (${v.reason})`).join(', ')}`,
     );
-  }
-  const failed = Object.values(rt.checklist).filter((i) => i.status === 'failed');
-  if (failed.length > 0)
-    abortLaunch(
-      'check-failed',
-      `traffic verification failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
-    );
-  return { finalPercent: 100 };
+    for (const [category, itemId] of [
+      ['errors', id('verification.error-rates')],
+      ['latency', id('verification.latency')],
+    ] as const) {
+      const names = plan.analysis.thresholds.filter((t) => t.category === category).map((t) => t.name);
+      const dirty = stageStates.filter((s) => !endedClean(s.state, names)).map((s) => s.percent);
+      await rt.verdict(
+        itemId,
+        dirty.length === 0,
+        {
+          thresholds: names,
+          stages: stageStates.map((s) => ({
+            percent: s.percent,
+            totals: names.map((n) => ({ name: n, ...s.state.totals[n] })),
+          })),
+        },
+        `ended in breach at ${dirty.join(', ')}%`,
+      );
+    }
+    const failed = Object.values(rt.checklist).filter((i) => i.status === 'failed');
+    if (failed.length > 0)
+      abortLaunch(
+        'check-failed',
+        `traffic verification failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
+      );
+    return { finalPercent: 100 };
+  });
 }

@@ -33,6 +33,12 @@ export type ConcurrentOptions = {
   /** Longest the whole batch may take before the bench gives up on stragglers. */
   deadlineMs: number;
   startConcurrency: number;
+  /**
+   * Observation window of every ramp stage, in seconds (analysis every half window, monitoring
+   * three intervals). Short windows measure a few launches quickly; 1,000 in flight at once on
+   * 2 cores need windows long enough that their work is spread out (`--window-seconds 120`).
+   */
+  windowSeconds: number;
 };
 
 type Batch = {
@@ -47,6 +53,8 @@ type Batch = {
   workerPeakRssMiB: number;
   workerRssAtStartMiB: number;
   launchesPerMinute: number;
+  /** Most workflows (launches, or bare baseline workflows) running at the same moment. */
+  peakInFlight: number;
   lateness: Summary;
 };
 
@@ -68,7 +76,10 @@ export type ConcurrentResult = {
   benchProcessCpuSeconds: number;
 };
 
-function plan(service: string, version: string): LaunchPlanInput {
+function plan(service: string, version: string, windowSeconds: number): LaunchPlanInput {
+  const window = `${windowSeconds}s`;
+  const interval = `${Math.max(2, Math.round(windowSeconds / 2))}s`;
+  const monitoringInterval = `${Math.max(5, Math.round(windowSeconds / 2))}s`;
   return fastPlan({
     service,
     version,
@@ -83,21 +94,23 @@ function plan(service: string, version: string): LaunchPlanInput {
     },
     // Every window a whole number of seconds (sub-second timers fire after ~1 s on the dev server);
     // analysis every 2 s, so one late evaluation under load is not a missed slot.
-    ramp: [
-      { percent: 0, observationWindow: '4s', review: 'auto' },
-      { percent: 10, observationWindow: '4s', review: 'auto' },
-      { percent: 50, observationWindow: '4s', review: 'auto' },
-      { percent: 100, observationWindow: '4s', review: 'auto' },
-    ],
-    analysis: { ...fastPlan().analysis!, interval: '2s' },
-    // Monitoring fails a launch for any interval not evaluated; 5 s (production: 30 s) leaves room
-    // for a saturated worker without hiding lateness, which is measured on its own.
-    monitoring: { window: '15s', interval: '5s', onCallSchedule: 'checkout-primary' },
+    ramp: [0, 10, 50, 100].map((percent) => ({
+      percent,
+      observationWindow: window,
+      review: 'auto' as const,
+    })),
+    analysis: { ...fastPlan().analysis!, interval },
+    // Monitoring fails a launch for any interval not evaluated; 5 s or more (production: 30 s)
+    // leaves room for a saturated worker without hiding lateness, which is measured on its own.
+    monitoring: {
+      window: `${3 * Number.parseInt(monitoringInterval, 10)}s`,
+      interval: monitoringInterval,
+      onCallSchedule: 'checkout-primary',
+    },
     drill: { badVersion: '3.0.0-bad', detectionTimeout: '5m', recoveryEvaluations: 2, recoveryTimeout: '5m' },
     review: { trackerProject: 'acme/checkout', timeout: '30m' },
   });
 }
-const WINDOWS_MS: Record<number, number> = { 0: 4_000, 10: 4_000, 50: 4_000, 100: 4_000 };
 
 export async function spawnWorker(
   mode: 'launch' | 'baseline',
@@ -185,10 +198,12 @@ async function watchBatch(
       }),
   );
   let peak = memoryMiB(pids.worker).rss;
+  let peakInFlight = 0;
   let lastReport = Date.now();
   while (done < results.length && Date.now() - startedAt < deadlineMs) {
     await sleep(500);
     peak = Math.max(peak, memoryMiB(pids.worker).rss);
+    peakInFlight = Math.max(peakInFlight, results.length - done);
     if (Date.now() - lastReport >= 10_000) {
       lastReport = Date.now();
       progress(
@@ -203,7 +218,7 @@ async function watchBatch(
     total: 0,
   };
   cpu.total = cpu.worker + cpu.server;
-  return { settled, done, endedAt, cpu, peak };
+  return { settled, done, endedAt, cpu, peak, peakInFlight };
 }
 
 /** The timer/activity sequence of one launch, for the baseline, and its counts. */
@@ -307,7 +322,7 @@ export async function runConcurrent(opts: ConcurrentOptions, cleanup: Cleanup): 
   const ref = await temporal.client.workflow.start('launch', {
     taskQueue,
     workflowId: 'bench-reference',
-    args: [{ plan: plan('bench-reference', '2.0.0') }],
+    args: [{ plan: plan('bench-reference', '2.0.0', opts.windowSeconds) }],
   });
   const refResult = (await ref.result()) as { phase: string };
   const launchSeconds = (Date.now() - refStarted) / 1000;
@@ -331,7 +346,7 @@ export async function runConcurrent(opts: ConcurrentOptions, cleanup: Cleanup): 
     temporal.client.workflow.start('launch', {
       taskQueue,
       workflowId: `bench-${i}`,
-      args: [{ plan: plan(`bench-${i}`, isBad(i) ? BAD_VERSION : '2.0.0') }],
+      args: [{ plan: plan(`bench-${i}`, isBad(i) ? BAD_VERSION : '2.0.0', opts.windowSeconds) }],
     }),
   );
   progress(`concurrent: all ${opts.launches} started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
@@ -358,7 +373,7 @@ export async function runConcurrent(opts: ConcurrentOptions, cleanup: Cleanup): 
       const at = stages.get(percent);
       const nextPercent = NEXT_STAGE[percent]!;
       const next = stages.get(nextPercent);
-      if (at !== undefined && next !== undefined) lateness.push(next - at - WINDOWS_MS[percent]!);
+      if (at !== undefined && next !== undefined) lateness.push(next - at - opts.windowSeconds * 1000);
     });
   }
   const engine: Batch = {
@@ -372,10 +387,11 @@ export async function runConcurrent(opts: ConcurrentOptions, cleanup: Cleanup): 
     workerPeakRssMiB: watched.peak,
     workerRssAtStartMiB: rssAtStart,
     launchesPerMinute: (watched.done / Math.max(0.001, wallSeconds)) * 60,
+    peakInFlight: watched.peakInFlight,
     lateness: summarize(lateness),
   };
   progress(
-    `concurrent: launches done: ${watched.done}/${opts.launches} in ${wallSeconds.toFixed(0)} s, ${wrong.length} wrong end state(s), CPU ${watched.cpu.total.toFixed(0)} s, peak RSS ${watched.peak.toFixed(0)} MiB, approver errors ${approver.errors().length}`,
+    `concurrent: launches done: ${watched.done}/${opts.launches} in ${wallSeconds.toFixed(0)} s (at most ${watched.peakInFlight} in flight), ${wrong.length} wrong end state(s), CPU ${watched.cpu.total.toFixed(0)} s, peak RSS ${watched.peak.toFixed(0)} MiB, approver errors ${approver.errors().length}`,
   );
   for (const line of wrong.slice(0, 5)) progress(`  ${line}`);
   for (const line of approver.errors().slice(0, 5)) progress(`  approver: ${line}`);
@@ -434,6 +450,7 @@ export async function runConcurrent(opts: ConcurrentOptions, cleanup: Cleanup): 
     workerPeakRssMiB: baseWatched.peak,
     workerRssAtStartMiB: baseRssAtStart,
     launchesPerMinute: (baseWatched.done / Math.max(0.001, baseWall)) * 60,
+    peakInFlight: baseWatched.peakInFlight,
     lateness: summarize(baseLateness),
   };
   progress(

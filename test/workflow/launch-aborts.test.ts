@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launch } from '../../workflows/launch.js';
 import { auditQuery, checklistQuery, statusQuery } from '../../workflows/messages.js';
-import { approveEverything, autopilot } from '../support/approver.js';
+import { approveEverything, autopilot, goodReview } from '../support/approver.js';
 import { fastPlan } from '../support/plans.js';
 import { eventually, startHarness, startLaunch, type Harness } from '../support/temporal.js';
 import type { LaunchPlanInput } from '../../domain/plan.js';
@@ -24,6 +24,47 @@ const start = (service: string, overrides: Partial<LaunchPlanInput> = {}) =>
   startLaunch(h, service, overrides);
 
 describe('aborts', { concurrency: true }, () => {
+  test('production unstable at completion (a breach confirmed by the next measurement) ends FAILED', async () => {
+    const handle = await start('unstable-end');
+    void autopilot(handle, (p) => {
+      // Answering the review is the last step before completion measures production.
+      if (p.signal !== 'postLaunchReview') return approveEverything(p);
+      h.world.setMetric('lc_latency_p99_seconds', 5, 'unstable-end');
+      return { name: p.signal, payload: goodReview(p.approvers[0]!, p, `${h.world.url}/docs/`) };
+    });
+    try {
+      const result = await handle.result();
+      assert.equal(result.phase, 'FAILED', JSON.stringify(result));
+      assert.match(
+        result.abort?.detail ?? '',
+        /completion\.production-stable: thresholds: latency-p99 breach/,
+      );
+      const item = (await handle.query(checklistQuery))['completion.production-stable'];
+      assert.equal(item?.status, 'failed');
+      assert.equal(item?.evidence?.evaluations, 2, 'measured again before failing (2 breaches in a row)');
+      await assertReplays([handle]);
+    } finally {
+      h.world.setMetric('lc_latency_p99_seconds', null, 'unstable-end');
+    }
+  });
+
+  test('one missing value at completion is a blip, measured again, and the launch goes LIVE', async () => {
+    const handle = await start('blip-end');
+    const ofThisLaunch = (r: { query: string }) =>
+      decodeURIComponent(r.query.replaceAll('+', ' ')).includes('service="blip-end"');
+    void autopilot(handle, (p) => {
+      if (p.signal !== 'postLaunchReview') return approveEverything(p);
+      h.world.failNext('/api/v1/query', 1, 503, ofThisLaunch);
+      return { name: p.signal, payload: goodReview(p.approvers[0]!, p, `${h.world.url}/docs/`) };
+    });
+    const result = await handle.result();
+    assert.equal(result.phase, 'LIVE', JSON.stringify(result));
+    const item = (await handle.query(checklistQuery))['completion.production-stable'];
+    assert.equal(item?.status, 'passed');
+    assert.equal(item?.evidence?.evaluations, 2, 'the inconclusive measurement was followed up');
+    await assertReplays([handle]);
+  });
+
   test('a breach at 10% aborts during the window and rolls back: traffic on stable, previous version, freeze lifted', async () => {
     h.world.badVersions.add('2.0.1-regressed');
     const handle = await start('breach', { version: '2.0.1-regressed' });

@@ -17,7 +17,9 @@
  *   npm run fixtures:record -- rollback     # one scenario: good-launch, rollback, no-go,
  *                                           #   refused-approval, monitoring-continue-as-new
  *
- * then run this test and commit the JSON files with the code change.
+ * then run this test and commit the JSON files with the code change. Before re-recording for a
+ * `patched()` change, move the current files to `histories/before-<patch>/`: they keep proving
+ * that launches started on the old code replay on the new.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -31,14 +33,27 @@ installRuntime({ logLevel: 'WARN' });
 
 const DIR = new URL('../fixtures/histories/', import.meta.url);
 
-function loadFixtures(): { name: string; history: History }[] {
-  return readdirSync(DIR)
+/** Histories recorded by the current code (`histories/*.json`), the ones `fixtures:record` writes. */
+function loadFixtures(dir = DIR, prefix = ''): { name: string; history: History }[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => ({
-      name: f.replace(/\.json$/, ''),
-      history: historyFromFixture(readFileSync(new URL(f, DIR), 'utf8')),
+      name: `${prefix}${f.replace(/\.json$/, '')}`,
+      history: historyFromFixture(readFileSync(new URL(f, dir), 'utf8')),
     }));
+}
+
+/**
+ * Histories recorded before a `patched()` change (`histories/before-<patch>/*.json`): launches
+ * started on that older code may still be running when the new code deploys, so they must replay
+ * too. Kept until no such launch can be left.
+ */
+function loadEarlierFixtures(): { name: string; history: History }[] {
+  return readdirSync(DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name.startsWith('before-'))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((d) => loadFixtures(new URL(`${d.name}/`, DIR), `${d.name}/`));
 }
 
 function typeOf(history: History): string {
@@ -97,6 +112,14 @@ test('recorded histories of every workflow type replay against the current workf
   const { replayed, failures } = await replayAll(fixtures);
   assert.deepEqual(failures, {}, 'every fixture replays');
   assert.equal(replayed, fixtures.length);
+});
+
+test('histories recorded by earlier code still replay (changes since are behind patched())', async () => {
+  const earlier = loadEarlierFixtures();
+  assert.ok(earlier.length > 0, 'fixtures recorded before the batched task reports');
+  const { replayed, failures } = await replayAll(earlier);
+  assert.deepEqual(failures, {}, 'every earlier fixture replays');
+  assert.equal(replayed, earlier.length);
 });
 
 test('the replay check has teeth: a history that does not match the code fails', async () => {
