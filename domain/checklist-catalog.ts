@@ -416,7 +416,11 @@ export const COMPLETION = {
       'All verification steps passed',
       'Every item of every Verification section passed.',
     ],
-    ['production-stable', 'Production stable', 'A final analysis and health probe at full traffic pass.'],
+    [
+      'production-stable',
+      'Production stable',
+      "A final analysis (a non-passing value measured again, judged by the plan's abort limits), health probe and config drift check pass.",
+    ],
   ] as [string, string, string][],
 };
 

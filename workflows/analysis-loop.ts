@@ -3,7 +3,7 @@
  * (domain), and hand the decision back; the caller acts. Evaluations are scheduled on a fixed
  * grid from the window's start, so a slow query shows up as a missed slot rather than drift.
  */
-import { ActivityFailure, sleep } from '@temporalio/workflow';
+import { ActivityFailure, patched, sleep } from '@temporalio/workflow';
 import {
   endedClean,
   evaluateAbortThresholds,
@@ -15,7 +15,10 @@ import {
   type ThresholdResult,
 } from '../domain/analysis.js';
 import { renderQuery, type LaunchPlan, type Threshold } from '../domain/plan.js';
-import { measurements } from './activity-options.js';
+import { localMeasurements, measurements } from './activity-options.js';
+
+/** Marks runs whose analysis measurements are local activities; earlier runs replay with activity tasks. */
+export const LOCAL_MEASUREMENTS_PATCH = 'analysis-local-measurements';
 
 const NEVER_ABORT = {
   consecutiveBreaches: Number.MAX_SAFE_INTEGER,
@@ -59,7 +62,8 @@ export type AnalysisOptions = {
 export async function measureThresholds(plan: LaunchPlan, target: AnalysisTarget, thresholds: Threshold[]) {
   let samples: Record<string, Sample>;
   try {
-    samples = await measurements.runMetricQueries({
+    const measure = patched(LOCAL_MEASUREMENTS_PATCH) ? localMeasurements : measurements;
+    samples = await measure.runMetricQueries({
       integration: plan.integrations.metrics,
       queries: thresholds.map((t) => ({ name: t.name, query: renderQuery(t.query, target) })),
     });

@@ -21,7 +21,7 @@ import { startDemoEnvironment } from '../../scripts/demo/environment.js';
 import { createLaunchWorker } from '../../worker/worker.js';
 import { startNotificationApprover } from '../lib/approver.js';
 import { ensureRuntime } from '../lib/runtime.js';
-import { BENCH_DATA_DIR, eventTypeName, startBenchTemporal } from '../lib/temporal.js';
+import { BENCH_DATA_DIR, eventTypeName, localActivityOf, startBenchTemporal } from '../lib/temporal.js';
 import { Cleanup, progress, sleep, summarize, type Summary } from '../lib/util.js';
 import examplePlan from '../../examples/bad-version.json' with { type: 'json' };
 
@@ -93,6 +93,9 @@ async function timeline(client: Client, launchId: string) {
     const done = e.activityTaskCompletedEventAttributes;
     if (done && scheduledType.get(String(done.scheduledEventId)) === 'runMetricQueries')
       decidedAt = ms(e.eventTime);
+    // Measurements run as local activities: the marker says when the query completed in the worker.
+    const local = localActivityOf(e);
+    if (local?.type === 'runMetricQueries') decidedAt = local.completedAt;
     if (e.workflowExecutionFailedEventAttributes) childFailedAt = ms(e.eventTime);
   }
   const parent = (await client.workflow.getHandle(launchId).fetchHistory()).events ?? [];

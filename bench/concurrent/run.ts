@@ -14,7 +14,7 @@ import { startWorld, type World } from '../../scripts/sandbox/world.js';
 import { fastPlan } from '../../test/support/plans.js';
 import type { BaselineStep } from './baseline-workflows.js';
 import { startNotificationApprover } from '../lib/approver.js';
-import { BENCH_DATA_DIR, startBenchTemporal, type BenchTemporal } from '../lib/temporal.js';
+import { BENCH_DATA_DIR, localActivityOf, startBenchTemporal, type BenchTemporal } from '../lib/temporal.js';
 import { Cleanup, cpuSeconds, memoryMiB, progress, sleep, summarize, type Summary } from '../lib/util.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
@@ -256,7 +256,8 @@ async function referenceOf(client: Client, launchId: string) {
       for (const event of events) {
         const at =
           Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
-        if (event.activityTaskScheduledEventAttributes) {
+        // A local activity (a measurement) counts as an activity: the baseline runs it as a plain one.
+        if (event.activityTaskScheduledEventAttributes || localActivityOf(event)) {
           counts.activities += 1;
           timeline.push({ at, step: { a: 1 } });
         } else if (event.timerStartedEventAttributes) {
