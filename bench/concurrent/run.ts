@@ -122,7 +122,13 @@ export async function spawnWorker(
   const worker = spawnManaged({
     name: `worker-${mode}`,
     command: process.execPath,
-    args: ['--import', 'tsx', WORKER_SCRIPT],
+    // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the worker.
+    args: [
+      ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      WORKER_SCRIPT,
+    ],
     logFile: join(BENCH_DATA_DIR, 'logs', `worker-${mode}.log`),
     ipc: true,
     env: {
