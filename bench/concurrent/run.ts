@@ -291,6 +291,13 @@ async function referenceOf(client: Client, launchId: string) {
   return { steps: timeline.map((t) => t.step), counts };
 }
 
+/** From the launch's start to its close, as Temporal recorded them. */
+async function launchDurationSeconds(client: Client, workflowId: string): Promise<number> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  const closed = description.closeTime ?? new Date();
+  return (closed.getTime() - description.startTime.getTime()) / 1000;
+}
+
 export async function runConcurrent(opts: ConcurrentOptions, cleanup: Cleanup): Promise<ConcurrentResult> {
   const benchCpuAtStart = process.cpuUsage();
   // ---------- Launch Control ----------
@@ -324,20 +331,16 @@ export async function runConcurrent(opts: ConcurrentOptions, cleanup: Cleanup): 
   const approver = startNotificationApprover(world, temporal.client, { docsBase: `${world.url}/docs/` });
   cleanup.add('approver', () => approver.stop());
 
-  progress('concurrent: one reference launch alone (warm-up; its history gives the baseline its steps)…');
-  const refStarted = Date.now();
-  const ref = await temporal.client.workflow.start('launch', {
+  // Warm-up (bundle loaded, JIT warm, caches filled) with short windows: a launch of long windows
+  // alone would take as long as the whole batch.
+  progress('concurrent: one warm-up launch alone…');
+  const warmUp = await temporal.client.workflow.start('launch', {
     taskQueue,
-    workflowId: 'bench-reference',
-    args: [{ plan: plan('bench-reference', '2.0.0', opts.windowSeconds) }],
+    workflowId: 'bench-warmup',
+    args: [{ plan: plan('bench-warmup', '2.0.0', 4) }],
   });
-  const refResult = (await ref.result()) as { phase: string };
-  const launchSeconds = (Date.now() - refStarted) / 1000;
-  if (refResult.phase !== 'LIVE') throw new Error(`reference launch ended ${refResult.phase}`);
-  const reference = await referenceOf(temporal.client, 'bench-reference');
-  progress(
-    `concurrent: reference launch LIVE in ${launchSeconds.toFixed(1)} s: ${reference.counts.workflowExecutions} workflow runs, ${reference.counts.events} events, ${reference.counts.activities} activities, ${reference.counts.timers} timers (${reference.counts.timersCancelled} cancelled), ${reference.counts.workflowTasks} workflow tasks`,
-  );
+  const warmUpResult = (await warmUp.result()) as { phase: string };
+  if (warmUpResult.phase !== 'LIVE') throw new Error(`warm-up launch ended ${warmUpResult.phase}`);
 
   const badEvery = opts.badShare > 0 ? Math.round(1 / opts.badShare) : 0;
   const isBad = (i: number) => badEvery > 0 && i % badEvery === badEvery - 1;
@@ -402,6 +405,17 @@ export async function runConcurrent(opts: ConcurrentOptions, cleanup: Cleanup): 
   );
   for (const line of wrong.slice(0, 5)) progress(`  ${line}`);
   for (const line of approver.errors().slice(0, 5)) progress(`  approver: ${line}`);
+  // The reference: the batch's first launch (a good build), whose history gives the baseline its
+  // sequence of activities and timers.
+  const referenceResult = watched.settled[0];
+  const referencePhase = (referenceResult?.value as { phase?: string } | undefined)?.phase;
+  if (!referenceResult?.ok || referencePhase !== 'LIVE')
+    throw new Error(`reference launch bench-0 ended ${referencePhase ?? String(referenceResult?.value)}`);
+  const reference = await referenceOf(temporal.client, 'bench-0');
+  const launchSeconds = await launchDurationSeconds(temporal.client, 'bench-0');
+  progress(
+    `concurrent: reference launch bench-0 LIVE in ${launchSeconds.toFixed(1)} s: ${reference.counts.workflowExecutions} workflow runs, ${reference.counts.events} events, ${reference.counts.activities} activities, ${reference.counts.timers} timers (${reference.counts.timersCancelled} cancelled), ${reference.counts.workflowTasks} workflow tasks`,
+  );
   await cleanup.runAll();
 
   // ---------- Baseline ----------
