@@ -133,14 +133,17 @@ export function createActivities({
       return { requested: input.percent, readBack };
     },
 
-    /** `count` probes `spacingMs` apart, heartbeating; returns every result. */
+    /**
+     * `count` probes `spacingMs` apart; returns every result. It heartbeats while it waits too: the
+     * spacing is the plan's analysis interval (30 s, 1 min…), longer than the heartbeat timeout.
+     */
     async probeHealth(
       input: Named & ServiceEnv & { slot: 'canary' | 'stable'; count: number; spacingMs: number },
     ) {
       const health = integrations.get('health', input.integration);
       const results: ProbeResult[] = [];
       for (let i = 0; i < input.count; i++) {
-        if (i > 0) await new Promise((resolve) => setTimeout(resolve, input.spacingMs));
+        if (i > 0) await waitHeartbeating(input.spacingMs, () => heartbeat({ probes: results.length }));
         results.push(
           await health.probe({ service: input.service, environment: input.environment, slot: input.slot }),
         );
@@ -204,3 +207,19 @@ export function createActivities({
 }
 
 export type LaunchActivities = ReturnType<typeof createActivities>;
+
+/** How often a waiting activity heartbeats; well inside PROBE_OPTIONS' 30 s heartbeat timeout. */
+export const WAIT_HEARTBEAT_MS = 5_000;
+
+/** Waits `ms`, heartbeating every `every` ms so a long wait is not mistaken for a hang. */
+export async function waitHeartbeating(
+  ms: number,
+  beat: () => void,
+  every = WAIT_HEARTBEAT_MS,
+): Promise<void> {
+  const until = Date.now() + ms;
+  for (let left = ms; left > 0; left = until - Date.now()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(left, every)));
+    beat();
+  }
+}

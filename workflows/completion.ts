@@ -20,6 +20,9 @@ export const CONFIRMED_STABILITY_PATCH = 'completion-confirms-breaches';
  * stable). Bounded, so values that never settle (alternating breaches) end as not stable.
  */
 async function confirmThresholds(plan: LaunchPlan, target: AnalysisTarget) {
+  // Asked before the first measurement: on replay, a patch asked in the same workflow task right
+  // after a local activity resolved is not seen yet (the marker follows the activity's marker).
+  const confirms = patched(CONFIRMED_STABILITY_PATCH);
   const state = newAnalysisState();
   const { consecutiveBreaches, consecutiveErrorLimit } = plan.analysis;
   const maxEvaluations = Math.max(consecutiveBreaches, consecutiveErrorLimit) + 2;
@@ -30,7 +33,7 @@ async function confirmThresholds(plan: LaunchPlan, target: AnalysisTarget) {
     const decision = recordEvaluation(state, results, plan.analysis);
     const settled = results.every((r) => r.verdict === 'pass') || decision.action === 'abort';
     // Histories from before the patch failed on the first non-passing measurement.
-    if (settled || measured.length >= maxEvaluations || !patched(CONFIRMED_STABILITY_PATCH))
+    if (settled || measured.length >= maxEvaluations || !confirms)
       return { results, evaluations: measured.length, earlier: measured.slice(0, -1) };
     await sleep(durationMs(plan.analysis.interval));
   }

@@ -19,9 +19,10 @@ import { parseWeightAnswer } from '../../integrations/haproxy/traffic-haproxy.js
 import { createIntegrationRegistry } from '../../integrations/registry.js';
 import { startDemoEnvironment } from '../../scripts/demo/environment.js';
 import { createLaunchWorker } from '../../worker/worker.js';
+import { localActivityOf } from '../../test/support/local-activities.js';
 import { startNotificationApprover } from '../lib/approver.js';
 import { ensureRuntime } from '../lib/runtime.js';
-import { BENCH_DATA_DIR, eventTypeName, localActivityOf, startBenchTemporal } from '../lib/temporal.js';
+import { BENCH_DATA_DIR, eventTypeName, startBenchTemporal } from '../lib/temporal.js';
 import { Cleanup, progress, sleep, summarize, type Summary } from '../lib/util.js';
 import examplePlan from '../../examples/bad-version.json' with { type: 'json' };
 

@@ -13,8 +13,9 @@ import { spawnManaged, stopManaged, type ManagedProcess } from '../../scripts/de
 import { startWorld, type World } from '../../scripts/sandbox/world.js';
 import { fastPlan } from '../../test/support/plans.js';
 import type { BaselineStep } from './baseline-workflows.js';
+import { localActivityOf } from '../../test/support/local-activities.js';
 import { startNotificationApprover } from '../lib/approver.js';
-import { BENCH_DATA_DIR, localActivityOf, startBenchTemporal, type BenchTemporal } from '../lib/temporal.js';
+import { BENCH_DATA_DIR, startBenchTemporal, type BenchTemporal } from '../lib/temporal.js';
 import { Cleanup, cpuSeconds, memoryMiB, progress, sleep, summarize, type Summary } from '../lib/util.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));

@@ -125,33 +125,3 @@ export function eventTypeName(event: object): string {
 }
 
 export { PROJECT_ROOT };
-
-type HistoryEventLike = {
-  markerRecordedEventAttributes?: {
-    markerName?: string | null;
-    details?: Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null;
-  } | null;
-};
-
-/**
- * A local activity's marker (`core_local_activity`): its activity type and when it completed in
- * the worker (the marker event itself is written later, when the workflow task completes).
- */
-export function localActivityOf(event: HistoryEventLike): { type: string; completedAt: number } | null {
-  const marker = event.markerRecordedEventAttributes;
-  if (!marker || marker.markerName !== 'core_local_activity') return null;
-  const data = marker.details?.data?.payloads?.[0]?.data;
-  if (!data) return null;
-  const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as {
-    activityType?: string;
-    activity_type?: string;
-    completeTime?: string | { seconds?: number | string; nanos?: number };
-    complete_time?: string | { seconds?: number | string; nanos?: number };
-  };
-  const complete = parsed.completeTime ?? parsed.complete_time;
-  const completedAt =
-    typeof complete === 'string'
-      ? Date.parse(complete)
-      : Number(complete?.seconds ?? 0) * 1000 + Math.floor((complete?.nanos ?? 0) / 1e6);
-  return { type: parsed.activityType ?? parsed.activity_type ?? '', completedAt };
-}
