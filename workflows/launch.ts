@@ -7,6 +7,7 @@
 import {
   CancellationScope,
   TemporalFailure,
+  patched,
   setHandler,
   startChild,
   type ChildWorkflowHandle,
@@ -41,6 +42,9 @@ import { rollbackDrill } from './rollback-drill.js';
 import { trafficRamp } from './traffic.js';
 import { refuseUnhandledSignals } from './task-runtime.js';
 
+/** Marks runs that forward an approval accepted before its task's start had resolved. */
+export const APPROVALS_AFTER_CHILD_START_PATCH = 'approvals-after-child-start';
+
 export type LaunchInput = { plan: unknown };
 export type LaunchResult = { launchId: string; phase: TerminalPhase; abort: AbortInfo | null };
 
@@ -63,6 +67,9 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
   const freeze = new FreezeDesk(plan, launchId, (entry) => book.record(entry));
   const undo = new Compensations(plan, launchId, book);
   let activeChild: ChildWorkflowHandle<Workflow> | null = null;
+  // Accepted approvals that arrived in the same activation as their task's start (Temporal hands
+  // a workflow its signals before the child-start resolution): forwarded once the handle exists.
+  const undelivered: { name: SignalName; payload: unknown }[] = [];
   let activeScope: CancellationScope | null = null;
   let abortRequest: AbortDetails | null = null;
 
@@ -89,7 +96,8 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       detail: { payload },
     });
     // If the task finished meanwhile nothing waits any more; the acceptance is audited either way.
-    void activeChild?.signal(deliverApprovalSignal, { name, payload }).catch(() => undefined);
+    if (activeChild) void activeChild.signal(deliverApprovalSignal, { name, payload }).catch(() => undefined);
+    else undelivered.push({ name, payload });
     return outcome;
   };
 
@@ -177,9 +185,14 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
         });
         activeChild = child;
         book.status.activeTaskWorkflowId = child.workflowId;
+        // Runs before this patch dropped such approvals (the task waited until its timeout).
+        if (undelivered.length > 0 && patched(APPROVALS_AFTER_CHILD_START_PATCH))
+          for (const message of undelivered.splice(0))
+            void child.signal(deliverApprovalSignal, message).catch(() => undefined);
         return (await child.result()) as T;
       });
     } finally {
+      undelivered.length = 0;
       activeChild = null;
       activeScope = null;
       book.status.activeTaskWorkflowId = null;
