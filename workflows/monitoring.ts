@@ -140,6 +140,9 @@ export function monitoring(input: MonitoringInput) {
     }
     if (run.outcome === 'stopped') {
       // Not done yet: carry the counters into a fresh run.
+      // Everything reported reaches the launch before the carry is built: an on-call ack or an
+      // abort arriving while the last reports travel is then part of this run, not lost with it.
+      if (rt.batched) await rt.deliveredReports();
       await condition(allHandlersFinished);
       return continueAsNew<typeof monitoring>({
         ...input,

@@ -4,6 +4,7 @@
  * auditor only ever need the launch's own page.
  */
 import {
+  ApplicationFailure,
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
@@ -95,6 +96,11 @@ export class TaskRuntime {
   /** Reports not yet signalled to the launch, and whether a signal of earlier ones is on its way. */
   private readonly outbox: ProgressReport[] = [];
   private sending = false;
+  /** Reports queued so far, and how many of them the launch has: `deliveredReports()` waits on these. */
+  private queuedReports = 0;
+  private deliveredCount = 0;
+  /** A signal to the launch that failed while the launch runs: the task must not go on as if told. */
+  private reportFailure: Error | null = null;
   private readonly batchedReports: boolean;
 
   constructor(
@@ -133,6 +139,11 @@ export class TaskRuntime {
   /** Restores items carried over a continue-as-new. */
   restore(checklist: ChecklistState) {
     Object.assign(this.checklist, checklist);
+  }
+
+  /** Whether this run batches its reports (see BATCHED_REPORTS_PATCH). */
+  get batched(): boolean {
+    return this.batchedReports;
   }
 
   get hasParent(): boolean {
@@ -209,7 +220,9 @@ export class TaskRuntime {
     if (!this.parentId) return;
     if (this.batchedReports) {
       this.outbox.push(progress);
-      if (progress.productionTouched) await this.reportsDelivered();
+      this.queuedReports += 1;
+      // Cancellable, like the awaited signal before batching: an abort now stops the deploy.
+      if (progress.productionTouched) await this.deliveredReports();
       return;
     }
     await getExternalWorkflowHandle(this.parentId).signal(taskProgressSignal, {
@@ -225,14 +238,18 @@ export class TaskRuntime {
     void CancellationScope.nonCancellable(async () => {
       for (;;) {
         await condition(() => this.outbox.length > 0);
+        const count = this.outbox.length;
         const batch = mergeTaskProgress(this.outbox.splice(0));
         this.sending = true;
         try {
           await parent.signal(taskProgressSignal, { task: this.task, ...batch });
         } catch (err) {
+          const message = (err as Error).message;
           // The launch is gone (it closed and this task outlived it): nobody is left to tell.
-          log.warn('task report not delivered', { task: this.task, error: (err as Error).message });
+          if (/not found/i.test(message)) log.warn('task report not delivered', { task: this.task, message });
+          else this.reportFailure ??= err as Error;
         } finally {
+          this.deliveredCount += count;
           this.sending = false;
         }
       }
@@ -245,6 +262,26 @@ export class TaskRuntime {
    */
   async reportsDelivered() {
     await CancellationScope.nonCancellable(() => condition(() => this.outbox.length === 0 && !this.sending));
+    this.throwReportFailure();
+  }
+
+  /**
+   * Waits, cancellably, until the reports queued so far have reached the launch (later ones, e.g.
+   * refusals of a stranger's signals arriving meanwhile, cannot hold it up).
+   */
+  async deliveredReports() {
+    const target = this.queuedReports;
+    await condition(() => this.deliveredCount >= target || this.reportFailure !== null);
+    this.throwReportFailure();
+  }
+
+  private throwReportFailure() {
+    if (this.reportFailure)
+      throw ApplicationFailure.create({
+        type: 'TaskReportFailed',
+        message: `the launch could not be told: ${this.reportFailure.message}`,
+        nonRetryable: true,
+      });
   }
 
   /**
@@ -341,7 +378,7 @@ export class TaskRuntime {
       nextTimer: { what: `${name} approval timeout`, at: entry.timeoutAt },
     });
     // The launch checks approvals against its pending list: it must have it before anyone is asked.
-    if (this.batchedReports) await this.reportsDelivered();
+    if (this.batchedReports) await this.deliveredReports();
     await this.announce(
       `Approval needed: ${name}${opts.stage === undefined ? '' : ` at ${opts.stage}%`} for ${this.plan.service} ${this.plan.version}`,
       `${opts.approvers.length ? `From: ${opts.approvers.join(', ')}. ` : ''}Send the signal "${name}" on launch ${this.launchId} ` +
