@@ -142,7 +142,7 @@ export function monitoring(input: MonitoringInput) {
       // Not done yet: carry the counters into a fresh run.
       // Everything reported reaches the launch before the carry is built: an on-call ack or an
       // abort arriving while the last reports travel is then part of this run, not lost with it.
-      if (rt.batched) await rt.deliveredReports();
+      if (rt.batched) await rt.reportsSoFarDelivered();
       await condition(allHandlersFinished);
       return continueAsNew<typeof monitoring>({
         ...input,

@@ -93,10 +93,9 @@ export class TaskRuntime {
   private readonly parentId = workflowInfo().parent?.workflowId;
   private reportedVerdicts = '';
   private reportedAt = 0;
-  /** Reports not yet signalled to the launch, and whether a signal of earlier ones is on its way. */
+  /** Reports not yet signalled to the launch. */
   private readonly outbox: ProgressReport[] = [];
-  private sending = false;
-  /** Reports queued so far, and how many of them the launch has: `deliveredReports()` waits on these. */
+  /** Reports queued so far, and how many of them the launch has (sent or given up on). */
   private queuedReports = 0;
   private deliveredCount = 0;
   /** A signal to the launch that failed while the launch runs: the task must not go on as if told. */
@@ -214,7 +213,7 @@ export class TaskRuntime {
    * Reports to the launch. Batched runs queue the report and return at once: the sender signals
    * everything queued once the workflow has nothing left to do in this activation, so a task's
    * items, audit entries and progress cost one signal per step instead of one round trip each.
-   * Where the launch must know before the task goes on, call `reportsDelivered()`.
+   * Where the launch must know before the task goes on, call `reportsSoFarDelivered()`.
    */
   private async report(progress: ProgressReport) {
     if (!this.parentId) return;
@@ -222,7 +221,7 @@ export class TaskRuntime {
       this.outbox.push(progress);
       this.queuedReports += 1;
       // Cancellable, like the awaited signal before batching: an abort now stops the deploy.
-      if (progress.productionTouched) await this.deliveredReports();
+      if (progress.productionTouched) await this.reportsSoFarDelivered();
       return;
     }
     await getExternalWorkflowHandle(this.parentId).signal(taskProgressSignal, {
@@ -240,7 +239,6 @@ export class TaskRuntime {
         await condition(() => this.outbox.length > 0);
         const count = this.outbox.length;
         const batch = mergeTaskProgress(this.outbox.splice(0));
-        this.sending = true;
         try {
           await parent.signal(taskProgressSignal, { task: this.task, ...batch });
         } catch (err) {
@@ -250,29 +248,25 @@ export class TaskRuntime {
           else this.reportFailure ??= err as Error;
         } finally {
           this.deliveredCount += count;
-          this.sending = false;
         }
       }
     });
   }
 
   /**
-   * Waits until every report so far has reached the launch: before production changes, before an
-   * approval is announced, and before the task ends (`finish`), so nothing reported is lost.
+   * Waits, cancellably, until the reports queued so far have reached the launch: before production
+   * changes and before an approval is announced. Later ones (refusals of a stranger's signals
+   * arriving meanwhile) cannot hold it up.
    */
-  async reportsDelivered() {
-    await CancellationScope.nonCancellable(() => condition(() => this.outbox.length === 0 && !this.sending));
-    this.throwReportFailure();
-  }
-
-  /**
-   * Waits, cancellably, until the reports queued so far have reached the launch (later ones, e.g.
-   * refusals of a stranger's signals arriving meanwhile, cannot hold it up).
-   */
-  async deliveredReports() {
+  async reportsSoFarDelivered() {
     const target = this.queuedReports;
     await condition(() => this.deliveredCount >= target || this.reportFailure !== null);
     this.throwReportFailure();
+  }
+
+  /** Waits, even when cancelled, until the outbox is empty: before the task ends, so nothing is lost. */
+  private async allReportsDelivered() {
+    await CancellationScope.nonCancellable(() => condition(() => this.deliveredCount === this.queuedReports));
   }
 
   private throwReportFailure() {
@@ -293,9 +287,14 @@ export class TaskRuntime {
     if (!this.batchedReports) return body();
     return (async () => {
       try {
-        return await body();
-      } finally {
-        await this.reportsDelivered();
+        const result = await body();
+        await this.allReportsDelivered();
+        this.throwReportFailure();
+        return result;
+      } catch (err) {
+        // The task's own failure (or continue-as-new) is what the launch must see, once told all.
+        await this.allReportsDelivered();
+        throw err;
       }
     })();
   }
@@ -378,7 +377,7 @@ export class TaskRuntime {
       nextTimer: { what: `${name} approval timeout`, at: entry.timeoutAt },
     });
     // The launch checks approvals against its pending list: it must have it before anyone is asked.
-    if (this.batchedReports) await this.deliveredReports();
+    if (this.batchedReports) await this.reportsSoFarDelivered();
     await this.announce(
       `Approval needed: ${name}${opts.stage === undefined ? '' : ` at ${opts.stage}%`} for ${this.plan.service} ${this.plan.version}`,
       `${opts.approvers.length ? `From: ${opts.approvers.join(', ')}. ` : ''}Send the signal "${name}" on launch ${this.launchId} ` +
