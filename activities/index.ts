@@ -17,6 +17,7 @@ import type {
 import { submitConfigChange } from '../api/freeze-gate.js';
 import type { AuditEntry } from '../domain/launch-state.js';
 import { auditQuery } from '../workflows/messages.js';
+import { createApprovalActivities } from './approvals.js';
 import { snapshotConfigArtefacts, type ConfigSnapshot, type DebugRule } from './config-snapshot.js';
 
 export type ActivityDeps = {
@@ -26,6 +27,8 @@ export type ActivityDeps = {
   /** Temporal Web UI base (e.g. http://127.0.0.1:8233): messages link to the launch's page. */
   temporalUiUrl?: string;
   namespace?: string;
+  /** Proves identities to workflows (worker/identity-proof.ts); null: every sender is a claim. */
+  identityKey?: Buffer | null;
 };
 
 type Named = { integration: string };
@@ -36,10 +39,13 @@ export function createActivities({
   temporal,
   temporalUiUrl,
   namespace = 'default',
+  identityKey = null,
 }: ActivityDeps) {
   const launchLink = (launchId: string) =>
     `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(launchId)}`;
   return {
+    ...createApprovalActivities({ integrations, ...(temporal ? { temporal } : {}), identityKey }),
+
     /** Runs instant queries; one sample per name, inconclusive samples included, never thrown. */
     async runMetricQueries(
       input: Named & { queries: { name: string; query: string }[] },

@@ -20,6 +20,7 @@ import fastifyPlugin from 'fastify-plugin';
 import { launchActionRoutes } from './routes/launch-actions.js';
 import { launchViewRoutes } from './routes/launch-views.js';
 import { launchesRoutes } from './routes/launches.js';
+import { identityKeyFromEnv } from '../worker/identity-proof.js';
 
 /** A valid plan or review is a few KiB; this bounds what a caller can push into workflow history. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -38,6 +39,8 @@ export type BuildAppOptions = {
   auth?: AuthConfig;
   /** The payload codec: serves `/codec/encode` and `/codec/decode` for the Temporal UI. */
   codec?: CodecSettings;
+  /** Key shared with the worker to prove callers to launches; unset: `LAUNCH_CONTROL_IDENTITY_KEY`. */
+  identityKey?: Buffer | null;
 };
 
 export function buildApp(opts: BuildAppOptions): FastifyInstance {
@@ -75,6 +78,7 @@ export function buildApp(opts: BuildAppOptions): FastifyInstance {
     taskQueue: opts.taskQueue,
     ...(opts.temporalUiUrl ? { temporalUiUrl: opts.temporalUiUrl } : {}),
     ...(opts.integrationNames ? { integrationNames: opts.integrationNames } : {}),
+    identityKey: opts.identityKey === undefined ? identityKeyFromEnv() : opts.identityKey,
   };
   let document: OpenApiDocument | null = null;
   void app.register(fastifyPlugin(metricsRoutes));

@@ -9,4 +9,6 @@ export type ApiContext = {
   temporalUiUrl?: string;
   /** Integration names configured on this server for a kind; plans naming others are refused. */
   integrationNames?: (kind: string) => string[];
+  /** Key shared with the worker: approvals from token holders carry a MAC the workflow can check. */
+  identityKey?: Buffer | null;
 };

@@ -175,6 +175,10 @@ export const checklistSchema = z.object({
       reason: z.string().optional(),
       verifiedAt: isoTime.optional(),
       verifiedBy: z.string().optional(),
+      provisional: z.literal(true).optional().meta({
+        description:
+          'live state read from the running task, replaced by its outcome; never counted as passed',
+      }),
     }),
   ),
 });
@@ -188,7 +192,10 @@ export const auditSchema = z.object({
       actor: z.string().meta({ description: 'who acted: through the API, the caller’s token subject' }),
       action: z.string(),
       outcome: z.enum(['accepted', 'refused', 'recorded']),
-      identity: z.enum(['claimed', 'system']),
+      identity: z.enum(['claimed', 'verified', 'system']).meta({
+        description:
+          '`verified`: proven by the API token (a MAC the worker checks) or a one-time approval code; `claimed`: a name typed into a signal; `system`: the engine',
+      }),
       via: z.enum(['signal', 'update', 'workflow']),
       task: z.enum(TASK_IDS).optional(),
       reason: z.string().optional(),

@@ -16,6 +16,11 @@ export type ItemState = {
   reason?: string;
   verifiedAt?: string;
   verifiedBy?: string;
+  /**
+   * Live state read from the running task, not yet its outcome: shown, never counted as passed
+   * (no `[x]`), and replaced by what the task returns or fails with.
+   */
+  provisional?: true;
 };
 
 /** Keyed by item id; only items that left `pending` need to be present. */
@@ -48,7 +53,8 @@ export function checklistEntries(state: ChecklistState): ChecklistEntry[] {
 
 export function checklistSummary(state: ChecklistState) {
   const counts: Record<ItemStatus, number> = { pending: 0, running: 0, passed: 0, failed: 0, skipped: 0 };
-  for (const entry of checklistEntries(state)) counts[entry.status] += 1;
+  for (const entry of checklistEntries(state))
+    counts[entry.provisional && entry.status !== 'pending' ? 'running' : entry.status] += 1;
   return { total: CATALOG.length, ...counts };
 }
 
@@ -68,7 +74,7 @@ const DOCUMENT_TAIL = ['🚦 **GATE 5 PASSED — PRODUCTION LIVE**'];
 
 /** The task list's Markdown with `[x]` on passed items; byte-identical to the source when none passed. */
 export function renderChecklistMarkdown(state: ChecklistState): string {
-  const box = (id: string) => (state[id]?.status === 'passed' ? '[x]' : '[ ]');
+  const box = (id: string) => (state[id]?.status === 'passed' && !state[id]?.provisional ? '[x]' : '[ ]');
   const lines = [...DOCUMENT_HEAD];
   for (const task of TASKS) {
     lines.push(`# ${task.title}`, '');

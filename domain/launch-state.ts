@@ -32,8 +32,11 @@ export type AuditEntry = {
   actor: string;
   action: string;
   outcome: 'accepted' | 'refused' | 'recorded';
-  /** `claimed`: a name typed into a signal, not proven (see docs/approvers.md); `system`: the engine. */
-  identity: 'claimed' | 'system';
+  /**
+   * `claimed`: a name typed into a signal, not proven; `verified`: proven by the API's MAC over the
+   * request or by a one-time approval code (docs/security.md); `system`: the engine itself.
+   */
+  identity: Identity;
   via: 'signal' | 'update' | 'workflow';
   task?: TaskId;
   reason?: string;
@@ -42,7 +45,11 @@ export type AuditEntry = {
 
 export type AuditInput = Omit<AuditEntry, 'seq' | 'at'>;
 
+export type Identity = 'claimed' | 'verified' | 'system';
+
 export type PendingApproval = {
+  /** Names this one request: an acceptance is tied to it, so it answers this request and no other. */
+  key: string;
   signal: SignalName;
   task: TaskId;
   /** Who may answer; empty when decided at run time (on-call). */
@@ -51,6 +58,20 @@ export type PendingApproval = {
   timeoutAt: string;
   stage?: number;
   expects: Record<string, unknown>;
+  /** Keyed hashes of the one-time approval codes sent privately to each approver (never the codes). */
+  codeHashes?: Record<string, string>;
+};
+
+/** An approval the launch accepted: what its tasks may act on, and nothing else. */
+export type AcceptedApproval = {
+  seq: number;
+  name: SignalName;
+  task: TaskId;
+  pendingKey: string;
+  by: string;
+  identity: Identity;
+  payload: Record<string, unknown>;
+  stage?: number;
 };
 
 /** Why a launch stopped short of LIVE. */

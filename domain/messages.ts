@@ -3,24 +3,30 @@
  * workflows (a payload typed into the Temporal UI gets the same checks) and the OpenAPI document.
  */
 import { z } from 'zod';
+import { approvalCode } from './identity.js';
 import { person, type LaunchPlan } from './plan.js';
 
 const comment = z.string().max(2_000).optional();
 const text = (max: number) => z.string().trim().min(1).max(max);
 const httpsLink = z.url({ protocol: /^https?$/ }).max(2_000);
+/** Only approvals a task requests carry a code (minted with the request when the plan asks for codes). */
+const code = approvalCode.optional();
 
-export const goNoGoSchema = z.object({ by: person, decision: z.enum(['go', 'no-go']), comment }).strict();
+export const goNoGoSchema = z
+  .object({ by: person, decision: z.enum(['go', 'no-go']), comment, code })
+  .strict();
 export const metricsReviewSchema = z
   .object({
     by: person,
     stage: z.number().int().min(0).max(100),
     verdict: z.enum(['proceed', 'abort']),
     comment,
+    code,
   })
   .strict();
 export const abortSchema = z.object({ by: person, reason: text(2_000) }).strict();
 export const freezeOverrideSchema = z.object({ by: person, reason: text(2_000), change: text(200) }).strict();
-export const onCallAckSchema = z.object({ by: person }).strict();
+export const onCallAckSchema = z.object({ by: person, code }).strict();
 export const actionItemSchema = z
   .object({ title: text(200), owner: person, due: z.iso.date().optional() })
   .strict();
@@ -33,6 +39,7 @@ export const postLaunchReviewSchema = z
     runbooksUrl: httpsLink,
     architectureDocsUrl: httpsLink,
     actionItems: z.array(actionItemSchema).min(1, 'track at least one action item').max(50),
+    code,
   })
   .strict();
 

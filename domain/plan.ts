@@ -156,6 +156,13 @@ const launchPlanObject = z
         metricsReview: approverList,
         /** How long a requested approval may wait; a timeout fails safe (no-go / abort). */
         timeout: duration.default('1h'),
+        /**
+         * Mint a one-time code for each eligible approver when an approval is requested, sent to
+         * them privately; a Temporal UI signal carrying it is audited `verified`.
+         */
+        codes: z.boolean().default(false),
+        /** Refuse approvals and freeze overrides whose sender is only claimed (neither API proof nor code). */
+        requireVerifiedIdentity: z.boolean().default(false),
       })
       .strict(),
     successMetrics: z.array(successMetricSchema).min(1, 'define at least one success metric'),

@@ -163,6 +163,11 @@ export const slackNotifierSchema = z.strictObject({
   /** Base URL; a channel posts to `${url}/${channel}`. */
   url: httpUrl,
   channels: z.array(channelName).min(1),
+  /**
+   * A channel only that person reads (a Slack incoming webhook bound to their direct messages), by
+   * approver name: where one-time approval codes go. Never a shared channel.
+   */
+  privateChannels: z.record(z.string().min(1).max(120), channelName).default({}),
   timeoutMs,
   tokenEnv,
 });

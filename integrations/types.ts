@@ -72,6 +72,8 @@ export interface Notifier {
   channels(): string[];
   /** Delivers; throws when the channel is unknown or the receiver answers non-2xx. */
   send(channel: string, message: Notification): Promise<void>;
+  /** Delivers to the person alone; false when server config names no private channel for them. */
+  sendPrivate(person: string, message: Notification): Promise<boolean>;
 }
 
 export type CiRun = { id: string; status: string; conclusion: string | null; url: string; headSha: string };

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { durationMs } from '../domain/durations.js';
 import { parsePayloadKeys } from './payload-codec.js';
+import { parseIdentityKey } from './identity-proof.js';
 import { DEFAULT_TASK_QUEUE } from './temporal-connection.js';
 
 export const SERVICES = ['worker', 'api', 'start'] as const;
@@ -152,6 +153,23 @@ export const configSchema = z
     ).describe(
       describe(
         'Encrypts workflow payloads with AES-256-GCM: `<key id>:<base64 of 32 bytes>` (`openssl rand -base64 32`), comma-separated; the first encrypts, all decrypt (rotation). Worker and API need the same keys; the API then serves the codec endpoint `/codec` for the Temporal UI.',
+        ['worker', 'api', 'start'],
+      ),
+    ),
+    LAUNCH_CONTROL_IDENTITY_KEY: blankIsUnset(
+      z
+        .string()
+        .refine((value) => {
+          try {
+            return parseIdentityKey(value).length >= 32;
+          } catch {
+            return false;
+          }
+        }, 'expected the base64 of at least 32 random bytes (openssl rand -base64 32)')
+        .optional(),
+    ).describe(
+      describe(
+        'Key the API and the worker share to prove identities to workflows: the API MACs the caller it authenticated (audited `verified`), the worker checks it and hashes one-time approval codes (plans with `approvals.codes`). Same value on both; unset: API approvals are audited `claimed` and approval codes cannot be minted.',
         ['worker', 'api', 'start'],
       ),
     ),

@@ -3,6 +3,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
+import { identityKeyFromEnv } from './identity-proof.js';
 import type { IntegrationRegistry } from '../integrations/types.js';
 import type { TemporalExtras } from './temporal-extras.js';
 
@@ -22,6 +23,8 @@ export type LaunchWorkerOptions = {
   integrations: IntegrationRegistry;
   /** Temporal Web UI base, for links in notifications. */
   temporalUiUrl?: string;
+  /** Key shared with the API to prove identities; unset: `LAUNCH_CONTROL_IDENTITY_KEY`; null: none. */
+  identityKey?: Buffer | null;
   /** Prebundled workflow code (production); bundled from source when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Payload codec and tracing (`temporalExtrasFromEnv`); the client should carry the same. */
@@ -42,6 +45,7 @@ export async function createLaunchWorker(opts: LaunchWorkerOptions): Promise<Wor
       temporal: opts.client,
       namespace: opts.namespace,
       ...(opts.temporalUiUrl ? { temporalUiUrl: opts.temporalUiUrl } : {}),
+      identityKey: opts.identityKey === undefined ? identityKeyFromEnv() : opts.identityKey,
     }),
   });
 }

@@ -41,6 +41,16 @@ export const LOCAL_MEASUREMENT_OPTIONS: LocalActivityOptions = {
   retry: { initialInterval: '500ms', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
+/**
+ * Reads between a launch and its tasks (a task's state, the launch's accepted approvals) and the
+ * identity checks, as local activities: short, read-only, run again if the worker dies. Retried
+ * for a while: a workflow busy with a long task answers its query late, never wrongly.
+ */
+export const TRUST_READ_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 8 },
+};
+
 /** Changes to the world (deploy, traffic): idempotent, so retried with backoff. */
 export const CHANGE_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2m',
@@ -69,6 +79,7 @@ export const UNDO_OPTIONS: ActivityOptions = {
 export const checks = proxyActivities<LaunchActivities>(CHECK_OPTIONS);
 export const measurements = proxyActivities<LaunchActivities>(MEASUREMENT_OPTIONS);
 export const localMeasurements = proxyLocalActivities<LaunchActivities>(LOCAL_MEASUREMENT_OPTIONS);
+export const trustReads = proxyLocalActivities<LaunchActivities>(TRUST_READ_OPTIONS);
 export const changes = proxyActivities<LaunchActivities>(CHANGE_OPTIONS);
 export const probes = proxyActivities<LaunchActivities>(PROBE_OPTIONS);
 export const undoChanges = proxyActivities<LaunchActivities>(UNDO_OPTIONS);

@@ -48,7 +48,7 @@ export type AnalysisOptions = {
   state?: AnalysisState;
   /** Ends the loop early (e.g. the drill saw what it waited for). */
   stopWhen?: (results: ThresholdResult[], state: AnalysisState) => boolean;
-  onEvaluated?: (results: ThresholdResult[], decision: AnalysisDecision) => Promise<void>;
+  onEvaluated?: (results: ThresholdResult[], decision: AnalysisDecision) => void;
   /** Ends the loop at a safe point between evaluations (continue-as-new). */
   maxEvaluations?: number;
   /**
@@ -110,7 +110,7 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
       lastResults,
       opts.mode === 'observe' ? NEVER_ABORT : opts.plan.analysis,
     );
-    await opts.onEvaluated?.(lastResults, decision);
+    opts.onEvaluated?.(lastResults, decision);
     if (decision.action === 'abort') return end('abort');
     if (opts.stopWhen?.(lastResults, state)) return end('stopped');
     const nextAt = startedAt + (slot + 1) * opts.intervalMs;

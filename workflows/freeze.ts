@@ -8,6 +8,7 @@ import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { parseSignalPayload } from '../domain/approvals.js';
 import { accepted, refused, type RecordAudit } from './outcomes.js';
 import { authorizedSenders, configChangeRequestSchema, describePayloadErrors } from '../domain/messages.js';
+import type { Identity } from '../domain/launch-state.js';
 import type { LaunchPlan } from '../domain/plan.js';
 import { claimedSender } from '../domain/approvals.js';
 import { requestConfigChangeUpdate, type ApprovalOutcome, type ConfigChangeAnswer } from './messages.js';
@@ -56,8 +57,11 @@ export class FreezeDesk {
     });
   }
 
-  /** `freezeOverride`: an override approver allows one named change while the freeze holds. */
-  override(raw: unknown, via: 'signal' | 'update'): ApprovalOutcome {
+  /**
+   * `freezeOverride`: an override approver allows one named change while the freeze holds. The
+   * launch established `identity` (and refused what the plan does not take) before.
+   */
+  override(raw: unknown, via: 'signal' | 'update', identity: Identity = 'claimed'): ApprovalOutcome {
     const parsed = parseSignalPayload('freezeOverride', raw);
     const action = 'freezeOverride';
     if (!parsed.accepted)
@@ -91,6 +95,7 @@ export class FreezeDesk {
       actor: payload.by,
       action,
       via,
+      identity,
       detail: { change: payload.change, reason: payload.reason },
     });
   }

@@ -1,28 +1,48 @@
 /**
- * The launch's record: status, the whole checklist, the audit log (sequence-numbered, append
- * only) and the approvals its tasks wait for. Answers the queries and keeps the search
- * attributes current so the Temporal UI can filter launches.
+ * The launch's record: status, the whole checklist, the audit log (sequence-numbered, append only)
+ * and the approvals it accepted. Answers the queries and keeps the search attributes current so
+ * the Temporal UI can filter launches.
+ *
+ * What it believes (docs/security.md): its own entries; a task's items and audit entries only from
+ * that task's outcome (`applyOutcome`, fed from what Temporal reports the task returned or failed
+ * with); live state only as read from the running task's own query (`showTaskState`), its items
+ * marked provisional until the outcome replaces them.
  */
 import { log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { approvalBehindItem } from '../domain/approval-items.js';
 import { boundAudit } from '../domain/approvals.js';
-import { applyItemUpdate, checklistSummary, type ChecklistState } from '../domain/checklist.js';
-import type { TaskId } from '../domain/checklist-catalog.js';
-import type { AuditEntry, AuditInput, LaunchStatus, PendingApproval, Phase } from '../domain/launch-state.js';
+import { checklistSummary, type ChecklistState, type ItemState } from '../domain/checklist.js';
+import { catalogItem, type TaskId } from '../domain/checklist-catalog.js';
+import type {
+  AcceptedApproval,
+  AuditEntry,
+  AuditInput,
+  LaunchStatus,
+  PendingApproval,
+  Phase,
+} from '../domain/launch-state.js';
 import type { LaunchPlan } from '../domain/plan.js';
 import {
+  acceptedApprovalsQuery,
   auditQuery,
   checklistQuery,
   statusQuery,
-  taskProgressSignal,
-  type TaskProgress,
+  type TaskOutcome,
+  type TaskState,
 } from './messages.js';
 import { LAUNCH_PHASE, LAUNCH_SERVICE, LAUNCH_TRAFFIC_PERCENT, LAUNCH_VERSION } from './search-attributes.js';
+
+const SYSTEM = { actor: 'launch-control', identity: 'system', via: 'workflow' } as const;
 
 export class LaunchBook {
   readonly checklist: ChecklistState = {};
   readonly audit: AuditEntry[] = [];
-  private readonly pendingByTask = new Map<TaskId, PendingApproval[]>();
+  readonly accepted: AcceptedApproval[] = [];
+  /** The running task's items as its query last answered: shown, never counted as passed. */
+  private provisional: ChecklistState = {};
   readonly status: LaunchStatus;
+  /** Set once a task has changed production (deploy or traffic): an abort then ends ROLLED_BACK. */
+  productionTouched = false;
 
   constructor(
     readonly plan: LaunchPlan,
@@ -47,16 +67,16 @@ export class LaunchBook {
       compensations: [],
       checklist: checklistSummary(this.checklist),
     };
-    setHandler(statusQuery, () => ({ ...this.status, checklist: checklistSummary(this.checklist) }), {
+    setHandler(statusQuery, () => ({ ...this.status, checklist: checklistSummary(this.shownChecklist()) }), {
       description:
         'Phase, task, traffic %, pending approvals (with the payload each expects), next timer, abort cause',
     });
-    setHandler(checklistQuery, () => this.checklist, {
-      description: 'All 60 Phase 5 items with status and evidence',
+    setHandler(checklistQuery, () => this.shownChecklist(), {
+      description: 'All 60 Phase 5 items with status and evidence (the running task’s marked provisional)',
     });
     setHandler(auditQuery, () => this.audit, { description: 'Who decided what, when, on what evidence' });
-    setHandler(taskProgressSignal, (progress) => this.applyProgress(progress), {
-      description: 'Internal: progress reported by a task workflow',
+    setHandler(acceptedApprovalsQuery, () => this.accepted, {
+      description: 'Internal: approvals this launch accepted, read by its tasks before they act',
     });
     upsertSearchAttributes([
       { key: LAUNCH_SERVICE, value: plan.service },
@@ -79,14 +99,7 @@ export class LaunchBook {
     this.status.task = task;
     upsertSearchAttributes([{ key: LAUNCH_PHASE, value: phase }]);
     log.info('launch phase', { launchId: this.launchId, service: this.plan.service, phase, task });
-    this.record({
-      actor: 'launch-control',
-      action: 'phase',
-      outcome: 'recorded',
-      identity: 'system',
-      via: 'workflow',
-      detail: { phase, task },
-    });
+    this.record({ ...SYSTEM, action: 'phase', outcome: 'recorded', detail: { phase, task } });
   }
 
   setTraffic(percent: number) {
@@ -95,65 +108,130 @@ export class LaunchBook {
     upsertSearchAttributes([{ key: LAUNCH_TRAFFIC_PERCENT, value: percent }]);
   }
 
-  pendingApprovals(): PendingApproval[] {
-    return [...this.pendingByTask.values()].flat();
+  /** An approval the launch accepted: recorded, and readable by the task it answers. */
+  accept(approval: Omit<AcceptedApproval, 'seq'>, via: 'signal' | 'update', identityDetail: string): number {
+    const seq = this.record({
+      actor: approval.by,
+      action: approval.name,
+      outcome: 'accepted',
+      identity: approval.identity,
+      via,
+      task: approval.task,
+      detail: { payload: approval.payload, identityDetail },
+    });
+    this.accepted.push({ ...approval, seq });
+    this.status.pendingApprovals = this.status.pendingApprovals.filter((p) => p.key !== approval.pendingKey);
+    return seq;
   }
 
-  /** Takes an approval off the pending list at once, so two racing approvers cannot both be accepted. */
-  consumePending(approval: PendingApproval | null) {
-    if (!approval) return;
-    const list = this.pendingByTask.get(approval.task) ?? [];
-    this.pendingByTask.set(
-      approval.task,
-      list.filter((p) => p !== approval),
+  /** The running task's state as its own query answered it. */
+  showTaskState(state: TaskState) {
+    if (state.task !== this.status.task) return;
+    this.provisional = Object.fromEntries(
+      Object.entries(state.checklist)
+        .filter(([id]) => belongsTo(id, state.task))
+        .map(([id, item]): [string, ItemState] => [id, { ...item, provisional: true }]),
     );
-    this.status.pendingApprovals = this.pendingApprovals();
+    const taken = new Set(this.accepted.map((a) => a.pendingKey));
+    this.status.pendingApprovals = state.pending
+      .filter((p) => !taken.has(p.key))
+      .map(({ codeHashes: _hashes, ...shown }): PendingApproval => shown);
+    if (state.productionTouched) this.productionTouched = true;
+    if (state.trafficPercent !== null) this.setTraffic(state.trafficPercent);
+    this.status.nextTimer = state.nextTimer;
+    if (state.lastAnalysis) this.status.lastAnalysis = state.lastAnalysis;
+    this.touch();
   }
-
-  clearPending() {
-    this.pendingByTask.clear();
-    this.status.pendingApprovals = [];
-    this.status.nextTimer = null;
-  }
-
-  /** Set once a task has changed production (deploy or traffic): an abort then ends ROLLED_BACK. */
-  productionTouched = false;
 
   /**
-   * Progress from the running task. Anyone with signal rights could send this signal, so it is
-   * accepted only for the task that is running, and a bad one is recorded, never thrown.
+   * What a task returned or failed with: its items become the checklist's (only its own; an item
+   * that records a person's decision only with the launch's acceptance of it), its audit entries
+   * join the log as entries of that task.
    */
-  private applyProgress(progress: TaskProgress) {
-    try {
-      if (!progress || typeof progress !== 'object' || progress.task !== this.status.task)
-        throw new Error(
-          `progress for task ${String((progress as TaskProgress | undefined)?.task)} while ${this.status.task ?? 'no task'} runs`,
-        );
-      for (const update of progress.items ?? []) applyItemUpdate(this.checklist, update);
-      for (const entry of progress.audit ?? [])
-        this.audit.push({ ...boundAudit(entry), task: progress.task, seq: this.audit.length + 1 });
-      if (progress.pending) {
-        this.pendingByTask.set(progress.task, progress.pending);
-        this.status.pendingApprovals = this.pendingApprovals();
-      }
-      if (progress.productionTouched) this.productionTouched = true;
-      if (progress.trafficPercent !== undefined) this.setTraffic(progress.trafficPercent);
-      if (progress.nextTimer !== undefined) this.status.nextTimer = progress.nextTimer;
-      if (progress.lastAnalysis) this.status.lastAnalysis = progress.lastAnalysis;
-      this.touch();
-    } catch (err) {
-      this.record({
-        actor: '(unknown)',
-        action: 'taskProgress',
-        outcome: 'refused',
-        identity: 'claimed',
-        via: 'signal',
-        reason: (err as Error).message,
-      });
+  applyOutcome(expected: TaskId, outcome: TaskOutcome) {
+    for (const [id, item] of Object.entries(outcome.checklist)) {
+      if (!belongsTo(id, expected)) continue;
+      this.checklist[id] = this.withApprovalChecked(id, item, expected);
     }
+    for (const entry of outcome.audit.slice(-1_000))
+      this.audit.push({
+        ...boundAudit({
+          actor: entry.actor,
+          action: entry.action,
+          outcome: entry.outcome,
+          identity: entry.identity,
+          via: entry.via,
+          ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+          ...(entry.detail !== undefined ? { detail: entry.detail } : {}),
+        }),
+        task: expected,
+        at: entry.at,
+        seq: this.audit.length + 1,
+      });
+    if (outcome.productionTouched) this.productionTouched = true;
+    if (outcome.trafficPercent !== null) this.setTraffic(outcome.trafficPercent);
+    this.endTask();
+  }
+
+  /**
+   * The task ended without an outcome to read (terminated, timed out): nothing of it is
+   * believed, and a task that may have changed production is assumed to have done so.
+   */
+  taskOutcomeUnknown(task: TaskId, reason: string) {
+    this.record({ ...SYSTEM, action: 'taskOutcome', outcome: 'refused', task, reason });
+    if (task === '5.3') this.productionTouched = true;
+    this.endTask();
+  }
+
+  private withApprovalChecked(id: string, item: ItemState, task: TaskId): ItemState {
+    const needed = approvalBehindItem(id, this.plan);
+    if (!needed || item.status !== 'passed') return { ...item, id };
+    const approval = this.accepted.find(
+      (a) =>
+        a.task === task &&
+        a.name === needed.signal &&
+        a.by === item.verifiedBy &&
+        (needed.stage === undefined || a.stage === needed.stage),
+    );
+    if (approval)
+      return {
+        ...item,
+        id,
+        evidence: { ...item.evidence, approval: { seq: approval.seq, identity: approval.identity } },
+      };
+    const reason = `passed without a ${needed.signal} the launch accepted from ${item.verifiedBy ?? 'anyone'}`;
+    this.record({ ...SYSTEM, action: 'taskOutcome', outcome: 'refused', task, reason: `${id}: ${reason}` });
+    return {
+      id,
+      status: 'failed',
+      reason,
+      verifiedAt: new Date().toISOString(),
+      verifiedBy: 'launch-control',
+    };
+  }
+
+  private endTask() {
+    this.provisional = {};
+    this.status.pendingApprovals = [];
+    this.status.nextTimer = null;
+    this.touch();
+  }
+
+  private shownChecklist(): ChecklistState {
+    const shown: ChecklistState = { ...this.checklist };
+    for (const [id, item] of Object.entries(this.provisional)) if (!shown[id]) shown[id] = item;
+    return shown;
   }
 
   private touch() {
     this.status.updatedAt = new Date().toISOString();
+  }
+}
+
+function belongsTo(id: string, task: TaskId): boolean {
+  try {
+    return catalogItem(id).task === task;
+  } catch {
+    return false;
   }
 }

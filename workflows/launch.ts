@@ -2,62 +2,56 @@
  * The parent launch (workflow id = launch id). Runs the six tasks as child workflows in the order
  * 5.1 → 5.2 → 5.4 → 5.3 → 5.5 → 5.6, promotes, completes the checklist and ends `LIVE`; or, on
  * any abort cause, runs the compensations pushed so far (saga) and ends `ABORTED` (production
- * untouched), `ROLLED_BACK`, or `FAILED` (needs a human; says why).
+ * untouched), `ROLLED_BACK`, or `FAILED` (needs a human; says why). Its handlers (approvals,
+ * abort, overrides, task prompts) live in `LaunchDesk`; its record in `LaunchBook`.
  */
 import {
+  allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
-  TemporalFailure,
-  patched,
-  setHandler,
+  ChildWorkflowFailure,
+  condition,
+  getExternalWorkflowHandle,
   startChild,
-  type ChildWorkflowHandle,
+  TemporalFailure,
   type Workflow,
 } from '@temporalio/workflow';
-import { decidePendingApproval, parseSignalPayload, signalNameForAudit } from '../domain/approvals.js';
-import { accepted, refused } from './outcomes.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
-import type { AbortInfo, Phase, TerminalPhase } from '../domain/launch-state.js';
-import { authorizedSenders, isSignalName, SIGNAL_NAMES, type SignalName } from '../domain/messages.js';
-import { launchIdFor, type LaunchPlan } from '../domain/plan.js';
+import type { AbortInfo, ActivePhase, TerminalPhase } from '../domain/launch-state.js';
+import { launchIdFor } from '../domain/plan.js';
 import { abortDetailsOf, type AbortDetails } from './abort.js';
 import { changes, checks, undoChanges } from './activity-options.js';
 import { Compensations } from './compensation.js';
 import { completePhase5 } from './completion.js';
 import { FreezeDesk } from './freeze.js';
 import { LaunchBook } from './launch-book.js';
-import { countAbort, countLaunchEnded } from './metrics.js';
+import { LaunchDesk } from './launch-desk.js';
 import { lockdown } from './lockdown.js';
-import {
-  deliverApprovalSignal,
-  publicSignals,
-  SIGNAL_DESCRIPTIONS,
-  submitSignalUpdate,
-  type ApprovalOutcome,
-} from './messages.js';
+import type { TaskOutcome, WithOutcome } from './messages.js';
+import { countAbort, countLaunchEnded } from './metrics.js';
 import { monitoring } from './monitoring.js';
 import { checkPlanInWorkflow } from './plan-check.js';
 import { readiness } from './readiness.js';
 import { postLaunchReview } from './review.js';
 import { rollbackDrill } from './rollback-drill.js';
+import { TASK_FAILED_TYPE, type TaskInput } from './task-runtime.js';
 import { trafficRamp } from './traffic.js';
-import { refuseUnhandledSignals } from './task-runtime.js';
-
-/** Marks runs that forward an approval accepted before its task's start had resolved. */
-export const APPROVALS_AFTER_CHILD_START_PATCH = 'approvals-after-child-start';
 
 export type LaunchInput = { plan: unknown };
 export type LaunchResult = { launchId: string; phase: TerminalPhase; abort: AbortInfo | null };
 
+/** Each task: its workflow, the phase the launch is in while it runs, and its child workflow id suffix. */
+const TASKS = {
+  '5.1': { workflow: readiness, phase: 'READINESS', name: 'readiness' },
+  '5.2': { workflow: lockdown, phase: 'LOCKDOWN', name: 'lockdown' },
+  '5.4': { workflow: rollbackDrill, phase: 'ROLLBACK_DRILL', name: 'rollback-drill' },
+  '5.3': { workflow: trafficRamp, phase: 'TRAFFIC', name: 'traffic' },
+  '5.5': { workflow: monitoring, phase: 'MONITORING', name: 'monitoring' },
+  '5.6': { workflow: postLaunchReview, phase: 'REVIEW', name: 'review' },
+} satisfies Record<Exclude<TaskId, 'completion'>, { workflow: Workflow; phase: ActivePhase; name: string }>;
+type TaskResult<K extends keyof typeof TASKS> = Awaited<ReturnType<(typeof TASKS)[K]['workflow']>>;
+
 class LaunchAborted extends Error {}
-type Via = 'signal' | 'update';
-const ABORTABLE_PHASES: Phase[] = [
-  'STARTING',
-  'READINESS',
-  'LOCKDOWN',
-  'ROLLBACK_DRILL',
-  'TRAFFIC',
-  'MONITORING',
-];
 
 export async function launch(input: LaunchInput): Promise<LaunchResult> {
   // `input` itself may be anything when started from the UI or CLI (no arguments, a bare plan).
@@ -66,160 +60,31 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
   const book = new LaunchBook(plan, launchId);
   const freeze = new FreezeDesk(plan, launchId, (entry) => book.record(entry));
   const undo = new Compensations(plan, launchId, book);
-  let activeChild: ChildWorkflowHandle<Workflow> | null = null;
-  // Accepted approvals that arrived in the same activation as their task's start (Temporal hands
-  // a workflow its signals before the child-start resolution): forwarded once the handle exists.
-  const undelivered: { name: SignalName; payload: unknown }[] = [];
   let activeScope: CancellationScope | null = null;
-  let abortRequest: AbortDetails | null = null;
-
-  const record = (entry: Parameters<LaunchBook['record']>[0]) => book.record(entry);
-
-  /** goNoGo, metricsReview, onCallAck, postLaunchReview: checked here, forwarded to the waiting task. */
-  const handleApproval = (name: SignalName, raw: unknown, via: Via): ApprovalOutcome => {
-    const decision = decidePendingApproval(name, raw, book.pendingApprovals(), plan);
-    if (!decision.accepted)
-      return refused(record, {
-        actor: decision.by,
-        action: name,
-        via,
-        reason: decision.reason,
-        code: decision.code,
-      });
-    book.consumePending(decision.pending);
-    const payload = decision.payload as { by: string };
-    const outcome = accepted(record, {
-      actor: payload.by,
-      action: name,
-      via,
-      task: decision.pending?.task,
-      detail: { payload },
-    });
-    // If the task finished meanwhile nothing waits any more; the acceptance is audited either way.
-    if (activeChild) void activeChild.signal(deliverApprovalSignal, { name, payload }).catch(() => undefined);
-    else undelivered.push({ name, payload });
-    return outcome;
-  };
-
-  const handleAbort = (raw: unknown, via: Via): ApprovalOutcome => {
-    const parsed = parseSignalPayload('abort', raw);
-    if (!parsed.accepted)
-      return refused(record, {
-        actor: parsed.by,
-        action: 'abort',
-        via,
-        reason: parsed.reason,
-        code: parsed.code,
-      });
-    const { by, reason } = parsed.payload as { by: string; reason: string };
-    const allowed = authorizedSenders(plan, 'abort');
-    if (!allowed.includes(by))
-      return refused(record, {
-        actor: by,
-        action: 'abort',
-        via,
-        reason: `${by} may not abort; allowed: ${allowed.join(', ')}`,
-        code: 'forbidden',
-      });
-    if (abortRequest || !ABORTABLE_PHASES.includes(book.status.phase))
-      return refused(record, {
-        actor: by,
-        action: 'abort',
-        via,
-        reason: `nothing to abort in phase ${book.status.phase}`,
-        code: 'conflict',
-      });
-    abortRequest = { cause: 'operator-abort', detail: reason, by };
+  const desk = new LaunchDesk(plan, launchId, book, freeze, () => {
     activeScope?.cancel();
-    return accepted(record, { actor: by, action: 'abort', via, reason });
-  };
-
-  const dispatch = (name: string, raw: unknown, via: Via): ApprovalOutcome => {
-    try {
-      if (name === 'abort') return handleAbort(raw, via);
-      if (name === 'freezeOverride') return freeze.override(raw, via);
-      if (isSignalName(name)) return handleApproval(name, raw, via);
-      const action = signalNameForAudit(name);
-      const reason = `unknown signal "${action}"; known: ${SIGNAL_NAMES.join(', ')}`;
-      return refused(record, { actor: '(unknown)', action, via, reason, code: 'invalid' });
-    } catch (err) {
-      // A handler must never fail the workflow task: record and refuse.
-      const reason = `could not process: ${err instanceof Error ? err.message : String(err)}`;
-      return refused(record, {
-        actor: '(unknown)',
-        action: signalNameForAudit(name),
-        via,
-        reason,
-        code: 'invalid',
-      });
-    }
-  };
-  for (const name of SIGNAL_NAMES) {
-    setHandler(publicSignals[name], (raw) => void dispatch(name, raw, 'signal'), {
-      description: SIGNAL_DESCRIPTIONS[name],
-    });
-  }
-  // Unknown names (and Temporal's reserved `__temporal_…`) are audited as refused, never a failed task.
-  refuseUnhandledSignals((name, raw) => void dispatch(name, raw, 'signal'));
-  setHandler(submitSignalUpdate, (req) => dispatch(String(req?.name), req?.payload, 'update'), {
-    description:
-      'Send a signal and learn whether it was accepted. JSON: {"name": "<signal>", "payload": {…}}',
+    // The scope cancels the task's first run; after a continue-as-new only the id reaches the
+    // run in progress.
+    const running = book.status.activeTaskWorkflowId;
+    if (running)
+      void getExternalWorkflowHandle(running)
+        .cancel()
+        .catch(() => undefined);
   });
-
-  /** Runs one task as a child workflow; an operator abort cancels it. */
-  async function runTask<T>(
-    phase: Phase,
-    task: TaskId,
-    fn: (input: { plan: LaunchPlan; launchId: string }) => Promise<T>,
-    name: string,
-  ): Promise<T> {
-    if (abortRequest) throw new LaunchAborted();
-    book.setPhase(phase, task);
-    const scope = new CancellationScope();
-    activeScope = scope;
-    try {
-      return await scope.run(async () => {
-        const child = await startChild(fn as unknown as Workflow, {
-          workflowId: `${launchId}/${name}`,
-          args: [{ plan, launchId }],
-        });
-        activeChild = child;
-        book.status.activeTaskWorkflowId = child.workflowId;
-        // Runs before this patch dropped such approvals (the task waited until its timeout).
-        if (undelivered.length > 0 && patched(APPROVALS_AFTER_CHILD_START_PATCH))
-          for (const message of undelivered.splice(0))
-            void child.signal(deliverApprovalSignal, message).catch(() => undefined);
-        return (await child.result()) as T;
-      });
-    } finally {
-      undelivered.length = 0;
-      activeChild = null;
-      activeScope = null;
-      book.status.activeTaskWorkflowId = null;
-      book.clearPending();
-    }
-  }
+  const prod = { service: plan.service, environment: plan.environments.production };
 
   let promoted = false;
   try {
-    await runTask('READINESS', '5.1', readiness, 'readiness');
+    await runTask('5.1');
     freeze.activate();
     undo.push('lift the config freeze', async () => freeze.lift('launch stopped'));
-    const locked = await runTask('LOCKDOWN', '5.2', lockdown, 'lockdown');
-    await runTask('ROLLBACK_DRILL', '5.4', rollbackDrill, 'rollback-drill');
+    const locked = await runTask('5.2');
+    await runTask('5.4');
 
-    const prod = { service: plan.service, environment: plan.environments.production };
-    const redeployPreviousOnRollback = (slot: 'canary' | 'stable') =>
-      undo.pushForProduction(`redeploy ${plan.previousVersion} to the ${slot} slot`, async () => {
-        await undoChanges.deploy({
-          integration: plan.integrations.deployer,
-          ...prod,
-          slot,
-          version: plan.previousVersion,
-        });
-      });
-    // Production undos run only if the ramp really changed production (it reports so first).
-    redeployPreviousOnRollback('canary');
+    // Production undos run only if the ramp really changed production (its state or outcome says so).
+    undo.pushForProduction(`redeploy ${plan.previousVersion} to the canary slot`, () =>
+      redeployPrevious('canary'),
+    );
     undo.pushForProduction('send all traffic to stable', async () => {
       const split = await undoChanges.setTraffic({
         integration: plan.integrations.traffic,
@@ -228,12 +93,14 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       });
       book.setTraffic(split.readBack);
     });
-    await runTask('TRAFFIC', '5.3', trafficRamp, 'traffic');
-    await runTask('MONITORING', '5.5', monitoring, 'monitoring');
+    await runTask('5.3');
+    await runTask('5.5');
 
     // Promote: the new version becomes stable and takes the traffic back from the canary slot.
-    if (abortRequest) throw new LaunchAborted();
-    redeployPreviousOnRollback('stable');
+    stopIfAborted();
+    undo.pushForProduction(`redeploy ${plan.previousVersion} to the stable slot`, () =>
+      redeployPrevious('stable'),
+    );
     await changes.deploy({
       integration: plan.integrations.deployer,
       ...prod,
@@ -251,11 +118,11 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       detail: { stable: plan.version },
     });
     // An abort accepted while promoting is honoured: the undo stack still covers promotion.
-    if (abortRequest) throw new LaunchAborted();
+    stopIfAborted();
     promoted = true;
     undo.clear();
 
-    await runTask('REVIEW', '5.6', postLaunchReview, 'review');
+    await runTask('5.6');
     const complete = await completePhase5(plan, book, locked.snapshot);
     freeze.lift('launch complete');
     return finish(
@@ -265,17 +132,13 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
   } catch (err) {
     // A bug (TypeError…) is rethrown: the workflow task retries until the code is fixed.
     if (!(err instanceof LaunchAborted) && !(err instanceof TemporalFailure)) throw err;
-    const details: AbortDetails = abortRequest ?? abortDetailsOf(err);
+    const details: AbortDetails = desk.abortRequest ?? abortDetailsOf(err);
     if (promoted) {
       // After promotion there is nothing to roll back to automatically; a human decides.
       freeze.lift('launch stopped after promotion');
       return finish('FAILED', details);
     }
-    book.status.abort = {
-      ...details,
-      at: new Date().toISOString(),
-      ...(book.status.task ? { task: book.status.task } : {}),
-    };
+    markAborted(details);
     book.setPhase('ROLLING_BACK');
     // The chat message and the first undo are scheduled together: traffic leaves the bad version
     // without waiting for chat (bench: ~60 ms of the abort reaction was this wait).
@@ -285,47 +148,101 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
     return finish(book.productionTouched ? 'ROLLED_BACK' : 'ABORTED', details);
   }
 
+  function stopIfAborted() {
+    if (desk.abortRequest) throw new LaunchAborted();
+  }
+
+  /**
+   * Runs one task as a child workflow; an operator abort cancels it. What the task did reaches the
+   * checklist and audit only from its outcome, as Temporal reports it (result or failure details).
+   */
+  async function runTask<K extends keyof typeof TASKS>(task: K): Promise<TaskResult<K>> {
+    stopIfAborted();
+    const { workflow, phase, name } = TASKS[task];
+    book.setPhase(phase, task);
+    book.status.activeTaskWorkflowId = `${launchId}/${name}`;
+    const scope = new CancellationScope();
+    activeScope = scope;
+    try {
+      const result = (await scope.run(async () => {
+        const child = await startChild(workflow as Workflow, {
+          workflowId: book.status.activeTaskWorkflowId!,
+          args: [{ plan, launchId } satisfies TaskInput],
+        });
+        return child.result();
+      })) as WithOutcome<object>;
+      book.applyOutcome(task, result.outcome);
+      return result as TaskResult<K>;
+    } catch (err) {
+      const outcome = outcomeOfFailure(err);
+      if (outcome) book.applyOutcome(task, outcome);
+      else book.taskOutcomeUnknown(task, `task ${task} ended without an outcome: ${(err as Error).message}`);
+      throw err;
+    } finally {
+      activeScope = null;
+      book.status.activeTaskWorkflowId = null;
+    }
+  }
+
+  async function redeployPrevious(slot: 'canary' | 'stable') {
+    await undoChanges.deploy({
+      integration: plan.integrations.deployer,
+      ...prod,
+      slot,
+      version: plan.previousVersion,
+    });
+  }
+
+  function markAborted(details: AbortDetails) {
+    // keep the moment of the abort, not of the end
+    book.status.abort ??= {
+      ...details,
+      at: new Date().toISOString(),
+      ...(book.status.task ? { task: book.status.task } : {}),
+    };
+  }
+
   /** Best effort: the rollback must not wait on chat. */
   async function announceAbort(details: AbortDetails) {
+    await notify(
+      `ABORTING ${plan.service} ${plan.version}: rolling back`,
+      `${details.cause}${details.by ? ` by ${details.by}` : ''}: ${details.detail}`,
+      'critical',
+    );
+  }
+
+  async function notify(title: string, text: string, severity: 'info' | 'critical') {
     await checks
       .notify({
         integration: plan.integrations.notifier,
         channels: plan.notifications.channels,
-        message: {
-          title: `ABORTING ${plan.service} ${plan.version}: rolling back`,
-          text: `${details.cause}${details.by ? ` by ${details.by}` : ''}: ${details.detail}`,
-          launchId,
-          severity: 'critical',
-        },
+        message: { title, text, launchId, severity },
       })
       .catch(() => undefined);
   }
 
   async function finish(phase: TerminalPhase, details: AbortDetails | null): Promise<LaunchResult> {
-    if (details && !book.status.abort)
-      // keep the moment of the abort, not of the end
-      book.status.abort = {
-        ...details,
-        at: new Date().toISOString(),
-        ...(book.status.task ? { task: book.status.task } : {}),
-      };
+    if (details) markAborted(details);
     book.setPhase(phase, null);
     countLaunchEnded(phase, plan.service);
     if (book.status.abort) countAbort(book.status.abort.cause, plan.service);
-    await CancellationScope.nonCancellable(() =>
-      checks
-        .notify({
-          integration: plan.integrations.notifier,
-          channels: plan.notifications.channels,
-          message: {
-            title: `${plan.service} ${plan.version}: ${phase}`,
-            text: details ? `${details.cause}: ${details.detail}` : 'Gate 5 passed: production live.',
-            launchId,
-            severity: phase === 'LIVE' ? 'info' : 'critical',
-          },
-        })
-        .catch(() => undefined),
-    );
+    await CancellationScope.nonCancellable(async () => {
+      await notify(
+        `${plan.service} ${plan.version}: ${phase}`,
+        details ? `${details.cause}: ${details.detail}` : 'Gate 5 passed: production live.',
+        phase === 'LIVE' ? 'info' : 'critical',
+      );
+      // An approval being checked as the launch ends still gets its answer (and audit entry).
+      await condition(allHandlersFinished);
+    });
     return { launchId, phase, abort: book.status.abort };
   }
+}
+
+/** The outcome a task failed with (`TaskRuntime.finish` puts it in the failure's details). */
+function outcomeOfFailure(err: unknown): TaskOutcome | null {
+  const failure = err instanceof ChildWorkflowFailure ? err.cause : null;
+  if (!(failure instanceof ApplicationFailure) || failure.type !== TASK_FAILED_TYPE) return null;
+  const outcome = failure.details?.[0] as TaskOutcome | undefined;
+  return outcome && typeof outcome === 'object' && outcome.checklist ? outcome : null;
 }

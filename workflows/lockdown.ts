@@ -11,15 +11,14 @@ import { FreezeDesk } from './freeze.js';
 import { checkTaskInput } from './plan-check.js';
 import { LAUNCH_SERVICE } from './search-attributes.js';
 import { ENGINE, TaskRuntime, type TaskInput } from './task-runtime.js';
-import { publicSignals, SIGNAL_DESCRIPTIONS } from './messages.js';
+import { publicSignals, SIGNAL_DESCRIPTIONS, type WithOutcome } from './messages.js';
 import { setHandler } from '@temporalio/workflow';
 
 const id = (key: string) => `5.2.${key}`;
 
 export type LockdownResult = { snapshot: ConfigSnapshot };
 
-// Not `async`: it returns `rt.finish`'s promise as it is (see TaskRuntime.finish).
-export function lockdown(input: TaskInput): Promise<LockdownResult> {
+export function lockdown(input: TaskInput): Promise<WithOutcome<LockdownResult>> {
   const { plan, launchId } = checkTaskInput(input);
   const rt = new TaskRuntime('5.2', plan, launchId);
   return rt.finish(async () => {
@@ -28,7 +27,7 @@ export function lockdown(input: TaskInput): Promise<LockdownResult> {
     if (standalone) {
       // Run alone, the lockdown holds its own freeze (in a launch, the launch holds it).
       upsertSearchAttributes([{ key: LAUNCH_SERVICE, value: plan.service }]);
-      desk = new FreezeDesk(plan, workflowInfo().workflowId, (entry) => rt.recordLocal(entry));
+      desk = new FreezeDesk(plan, workflowInfo().workflowId, (entry) => rt.record(entry));
       const freeze = desk;
       setHandler(publicSignals.freezeOverride, (raw) => void freeze.override(raw, 'signal'), {
         description: SIGNAL_DESCRIPTIONS.freezeOverride,

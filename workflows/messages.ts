@@ -3,8 +3,14 @@
  * Imported by workflows, the API and tests; `define*` is safe outside the workflow sandbox.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ChecklistState, ItemUpdate } from '../domain/checklist.js';
-import type { AuditEntry, AuditInput, LaunchStatus, PendingApproval } from '../domain/launch-state.js';
+import type { ChecklistState } from '../domain/checklist.js';
+import type {
+  AcceptedApproval,
+  AuditEntry,
+  AuditInput,
+  LaunchStatus,
+  PendingApproval,
+} from '../domain/launch-state.js';
 import type { ThresholdResult } from '../domain/analysis.js';
 import type { TaskId } from '../domain/checklist-catalog.js';
 import type { SignalName } from '../domain/messages.js';
@@ -37,10 +43,14 @@ export type ApprovalOutcome =
   | { accepted: true; auditSeq: number }
   | { accepted: false; reason: string; code: RefusalCode; auditSeq: number };
 
-/** The API's way to send a signal and learn at once whether it was accepted (same checks, same audit). */
-export const submitSignalUpdate = defineUpdate<ApprovalOutcome, [{ name: string; payload: unknown }]>(
-  'submitSignal',
-);
+/**
+ * The API's way to send a signal and learn at once whether it was accepted (same checks, same
+ * audit). `proof`: the API's MAC of who its token proved (checked by the worker, docs/security.md).
+ */
+export const submitSignalUpdate = defineUpdate<
+  ApprovalOutcome,
+  [{ name: string; payload: unknown; proof?: unknown }]
+>('submitSignal');
 
 export type ConfigChangeAnswer = { launchId: string; allowed: boolean; reason: string; auditSeq: number };
 /** Freeze gate: may this production config change go ahead now? */
@@ -52,21 +62,49 @@ export const auditQuery = defineQuery<AuditEntry[]>('audit');
 /** A task workflow's live analysis (the parent's status points at the running task). */
 export const analysisQuery = defineQuery<{ at: string; results: ThresholdResult[] } | null>('analysis');
 
-/** Internal: a task workflow reports to its parent launch. */
-export type TaskProgress = {
+/**
+ * What a task workflow is doing now, answered by its own code: the launch reads it (through an
+ * activity) to show live progress and to learn which approvals are awaited. A query, because
+ * nobody but the task's code can answer it, where anyone with signal rights can send a signal.
+ */
+export type TaskState = {
   task: TaskId;
-  items?: ItemUpdate[];
-  audit?: (AuditInput & { at: string })[];
-  /** Replaces the task's pending approvals when present. */
-  pending?: PendingApproval[];
-  trafficPercent?: number;
-  /** The task is about to change production (deploy or traffic). */
-  productionTouched?: true;
-  nextTimer?: { what: string; at: string } | null;
-  lastAnalysis?: { at: string; results: ThresholdResult[] };
+  checklist: ChecklistState;
+  pending: PendingApproval[];
+  /** The canary share the router read back last, while this task moves traffic. */
+  trafficPercent: number | null;
+  /** The task has started changing production (deploy or traffic). */
+  productionTouched: boolean;
+  nextTimer: { what: string; at: string } | null;
+  lastAnalysis: { at: string; results: ThresholdResult[] } | null;
 };
-export const taskProgressSignal = defineSignal<[TaskProgress]>('taskProgress');
+export const taskStateQuery = defineQuery<TaskState>('taskState');
 
-/** Internal: the parent hands an approval it already checked and audited to the waiting task. */
-export const deliverApprovalSignal =
-  defineSignal<[{ name: SignalName; payload: unknown }]>('deliverApproval');
+/**
+ * What a task hands back to its launch, in its result or in the details of its failure: Temporal
+ * reports those, nobody can send them. The launch's checklist and audit take a task's items and
+ * entries from here only.
+ */
+export type TaskOutcome = {
+  task: TaskId;
+  checklist: ChecklistState;
+  audit: (AuditInput & { at: string })[];
+  productionTouched: boolean;
+  trafficPercent: number | null;
+};
+export type WithOutcome<T> = T & { outcome: TaskOutcome };
+
+/** The approvals a launch accepted, which its tasks read (through an activity) before acting. */
+export const acceptedApprovalsQuery = defineQuery<AcceptedApproval[]>('acceptedApprovals');
+
+/**
+ * Internal: "my state changed, read it". Carries nothing the launch believes: it reads the
+ * task's own query. A payload with more than the task id is a forgery and is refused.
+ */
+export const taskProgressSignal = defineSignal<[unknown]>('taskProgress');
+
+/**
+ * Internal: "an approval for you was accepted". Carries nothing the task believes: it reads the
+ * launch's accepted approvals before it acts.
+ */
+export const deliverApprovalSignal = defineSignal<[unknown]>('deliverApproval');

@@ -5,14 +5,13 @@
  */
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { endedClean, type AnalysisState } from '../domain/analysis.js';
-import type { ChecklistState } from '../domain/checklist.js';
 import { durationMs } from '../domain/durations.js';
 import { THRESHOLD_CATEGORIES } from '../domain/plan.js';
 import { abortLaunch } from './abort.js';
 import { checks } from './activity-options.js';
 import { runAnalysis } from './analysis-loop.js';
 import { checkTaskInput } from './plan-check.js';
-import { TaskRuntime, type TaskInput } from './task-runtime.js';
+import { TaskRuntime, type TaskCarry, type TaskInput } from './task-runtime.js';
 
 const id = (key: string) => `5.5.${key}`;
 /** Evaluations per run before continue-as-new (~9 history events each). */
@@ -25,18 +24,16 @@ export type MonitoringCarry = {
   lastSlot: number;
   onCall: { person: string; requestedAt: number; ackBy?: string; ackAt?: string };
   runs: number;
-  /** This task's items so far (a standalone run has no parent keeping them). */
-  checklist: ChecklistState;
+  /** This task's items and audit entries so far: its outcome at the end holds all of them. */
+  task: TaskCarry;
 };
 
 export type MonitoringInput = TaskInput & { carry?: MonitoringCarry; evaluationsPerRun?: number };
 
-// Not `async`: it returns `rt.finish`'s promise as it is (see TaskRuntime.finish).
 export function monitoring(input: MonitoringInput) {
   const { plan, launchId } = checkTaskInput(input);
-  const rt = new TaskRuntime('5.5', plan, launchId, ['onCallAck']);
+  const rt = new TaskRuntime('5.5', plan, launchId, ['onCallAck'], input.carry?.task);
   return rt.finish(async () => {
-    if (input.carry) rt.restore(input.carry.checklist);
     const windowMs = durationMs(plan.monitoring.window);
     const intervalMs = durationMs(plan.monitoring.interval);
     const target = {
@@ -74,7 +71,7 @@ export function monitoring(input: MonitoringInput) {
         lastSlot: -1,
         onCall: { person: shift.person, requestedAt: Date.now() },
         runs: 0,
-        checklist: {},
+        task: rt.carry(),
       };
     }
     const c = carry;
@@ -83,7 +80,7 @@ export function monitoring(input: MonitoringInput) {
     let ackTimedOut = false;
     if (!c.onCall.ackBy) {
       const remaining = Math.max(1, c.onCall.requestedAt + durationMs(plan.approvals.timeout) - Date.now());
-      void rt
+      void rt.approvals
         .awaitApproval('onCallAck', { approvers: [c.onCall.person], timeoutMs: remaining })
         .then(async (ack) => {
           if (!ack) {
@@ -139,14 +136,11 @@ export function monitoring(input: MonitoringInput) {
       abortLaunch('approval-timeout', `on-call ${c.onCall.person} did not acknowledge heightened monitoring`);
     }
     if (run.outcome === 'stopped') {
-      // Not done yet: carry the counters into a fresh run.
-      // Everything reported reaches the launch before the carry is built: an on-call ack or an
-      // abort arriving while the last reports travel is then part of this run, not lost with it.
-      if (rt.batched) await rt.reportsSoFarDelivered();
+      // Not done yet: carry the counters, items and audit entries into a fresh run.
       await condition(allHandlersFinished);
       return continueAsNew<typeof monitoring>({
         ...input,
-        carry: { ...c, runs: c.runs + 1, checklist: rt.checklist },
+        carry: { ...c, runs: c.runs + 1, task: rt.carry() },
       });
     }
 

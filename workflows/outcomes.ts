@@ -1,10 +1,10 @@
 /** Every human action ends as an audited outcome: accepted or refused, with its sequence number. */
 import type { RefusalCode } from '../domain/approvals.js';
-import type { AuditInput, AuditEntry } from '../domain/launch-state.js';
+import type { AuditInput, AuditEntry, Identity } from '../domain/launch-state.js';
 import type { ApprovalOutcome } from './messages.js';
 
 export type RecordAudit = (entry: AuditInput) => number;
-type Action = { actor: string; action: string; via: AuditEntry['via'] };
+type Action = { actor: string; action: string; via: AuditEntry['via']; identity?: Identity };
 
 export function refused(
   record: RecordAudit,
@@ -14,7 +14,7 @@ export function refused(
     actor: a.actor,
     action: a.action.slice(0, 100),
     outcome: 'refused',
-    identity: 'claimed',
+    identity: a.identity ?? 'claimed',
     via: a.via,
     reason: a.reason,
   });
@@ -25,9 +25,9 @@ export function accepted(
   record: RecordAudit,
   a: Action & Pick<AuditInput, 'task' | 'reason' | 'detail'>,
 ): ApprovalOutcome {
-  const { actor, action, via, ...rest } = a;
+  const { actor, action, via, identity = 'claimed', ...rest } = a;
   return {
     accepted: true,
-    auditSeq: record({ actor, action, outcome: 'accepted', identity: 'claimed', via, ...rest }),
+    auditSeq: record({ actor, action, outcome: 'accepted', identity, via, ...rest }),
   };
 }

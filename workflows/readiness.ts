@@ -7,12 +7,12 @@ import { renderQuery } from '../domain/plan.js';
 import { checkTaskInput } from './plan-check.js';
 import { abortLaunch } from './abort.js';
 import { checks } from './activity-options.js';
+import type { WithOutcome } from './messages.js';
 import { TaskRuntime, type TaskInput } from './task-runtime.js';
 
 const id = (key: string) => `5.1.${key}`;
 
-// Not `async`: it returns `rt.finish`'s promise as it is (see TaskRuntime.finish).
-export function readiness(input: TaskInput): Promise<{ decidedBy: string }> {
+export function readiness(input: TaskInput): Promise<WithOutcome<{ decidedBy: string }>> {
   const { plan, launchId } = checkTaskInput(input);
   const rt = new TaskRuntime('5.1', plan, launchId, ['goNoGo']);
   return rt.finish(async () => {
@@ -137,7 +137,7 @@ export function readiness(input: TaskInput): Promise<{ decidedBy: string }> {
     });
     await rt.pass(id('verification.review-conducted'), { summary, notified: plan.notifications.channels });
 
-    const decision = await rt.awaitApproval('goNoGo', {
+    const decision = await rt.approvals.awaitApproval('goNoGo', {
       approvers: plan.approvals.goNoGo,
       timeoutMs: durationMs(plan.approvals.timeout),
     });

@@ -14,7 +14,6 @@ import { TaskRuntime, type TaskInput } from './task-runtime.js';
 const id = (key: string) => `5.6.${key}`;
 export const REVIEW_INCOMPLETE_TYPE = 'ReviewIncomplete';
 
-// Not `async`: it returns `rt.finish`'s promise as it is (see TaskRuntime.finish).
 export function postLaunchReview(input: TaskInput) {
   const { plan, launchId } = checkTaskInput(input);
   const rt = new TaskRuntime('5.6', plan, launchId, ['postLaunchReview']);
@@ -25,7 +24,7 @@ export function postLaunchReview(input: TaskInput) {
       const left = deadline - Date.now();
       const review =
         left > 0
-          ? await rt.awaitApproval('postLaunchReview', {
+          ? await rt.approvals.awaitApproval('postLaunchReview', {
               approvers: [plan.owners.review],
               timeoutMs: left,
             })

@@ -14,7 +14,6 @@ import { TaskRuntime, type TaskInput } from './task-runtime.js';
 
 const id = (key: string) => `5.4.${key}`;
 
-// Not `async`: it returns `rt.finish`'s promise as it is (see TaskRuntime.finish).
 export function rollbackDrill(input: TaskInput) {
   const { plan, launchId } = checkTaskInput(input);
   const rt = new TaskRuntime('5.4', plan, launchId);

@@ -21,7 +21,6 @@ const STAGE_ITEMS: Record<number, { traffic: string; review?: string }> = {
   100: { traffic: id('execution.traffic-100') },
 };
 
-// Not `async`: it returns `rt.finish`'s promise as it is (see TaskRuntime.finish).
 export function trafficRamp(input: TaskInput) {
   const { plan, launchId } = checkTaskInput(input);
   const rt = new TaskRuntime('5.3', plan, launchId, ['metricsReview']);
@@ -61,13 +60,14 @@ export function trafficRamp(input: TaskInput) {
     const opensAt = Date.parse(plan.launchWindow.start);
     const closesAt = Date.parse(plan.launchWindow.end);
     if (Date.now() < opensAt) {
-      await rt.progress({ nextTimer: { what: 'launch window opens', at: plan.launchWindow.start } });
+      rt.show({ nextTimer: { what: 'launch window opens', at: plan.launchWindow.start } });
       await sleep(opensAt - Date.now());
     }
 
-    // Production changes from here on. Each change runs to its end even if the launch is aborted
-    // meanwhile, so the rollback that follows cannot be overtaken by a late "set 50%".
-    await rt.progress({ productionTouched: true });
+    // Production changes from here on (the launch reads that from this task's state or outcome).
+    // Each change runs to its end even if the launch is aborted meanwhile, so the rollback that
+    // follows cannot be overtaken by a late "set 50%".
+    rt.touchProduction();
     const deployment = await uninterrupted(() =>
       changes.deploy({
         integration: plan.integrations.deployer,
@@ -92,19 +92,17 @@ export function trafficRamp(input: TaskInput) {
         changes.setTraffic({ integration: plan.integrations.traffic, ...env, percent: stage.percent }),
       );
       const windowMs = durationMs(stage.observationWindow);
-      await Promise.all([
-        rt.announce(
-          `${plan.service} ${plan.version}: ${split.readBack}% of production traffic`,
-          `Router reads back ${split.readBack}%; observing for ${stage.observationWindow}.`,
-        ),
-        rt.progress({
-          trafficPercent: split.readBack,
-          nextTimer: {
-            what: `end of the ${stage.percent}% observation window`,
-            at: new Date(Date.now() + windowMs).toISOString(),
-          },
-        }),
-      ]);
+      rt.show({
+        trafficPercent: split.readBack,
+        nextTimer: {
+          what: `end of the ${stage.percent}% observation window`,
+          at: new Date(Date.now() + windowMs).toISOString(),
+        },
+      });
+      await rt.announce(
+        `${plan.service} ${plan.version}: ${split.readBack}% of production traffic`,
+        `Router reads back ${split.readBack}%; observing for ${stage.observationWindow}.`,
+      );
 
       if (stage.percent === 0) {
         await rt.pass(id('execution.dark-launch'), { deployment, split });
@@ -152,7 +150,7 @@ export function trafficRamp(input: TaskInput) {
 
       if (stage.review === 'manual') {
         await trafficPassed;
-        const review = await rt.awaitApproval('metricsReview', {
+        const review = await rt.approvals.awaitApproval('metricsReview', {
           approvers: plan.approvals.metricsReview,
           timeoutMs: durationMs(plan.approvals.timeout),
           stage: stage.percent,

@@ -5,7 +5,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ValueError } from '@temporalio/common';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RefusalCode } from '../../domain/approvals.js';
 import {
@@ -17,6 +17,8 @@ import {
   type SignalName,
 } from '../../domain/messages.js';
 import { planFieldErrors } from '../../domain/plan.js';
+import type { IdentityProof } from '../../domain/identity.js';
+import { signIdentityProof } from '../../worker/identity-proof.js';
 import { submitSignalUpdate, type ApprovalOutcome } from '../../workflows/messages.js';
 import type { ApiContext } from '../context.js';
 import { conflict, invalidRequest, notFound, parseOr400, type FieldError } from '../errors.js';
@@ -118,11 +120,12 @@ async function submitToLaunch(
   launchId: string,
   name: SignalName,
   payload: unknown,
+  proof: IdentityProof | undefined,
 ): Promise<ApprovalOutcome> {
   try {
     return await client.workflow
       .getHandle(launchId)
-      .executeUpdate(submitSignalUpdate, { args: [{ name, payload }] });
+      .executeUpdate(submitSignalUpdate, { args: [{ name, payload, ...(proof ? { proof } : {}) }] });
   } catch (err) {
     // The server answers "not found" for a closed workflow too: tell the two apart.
     if (err instanceof WorkflowNotFoundError) {
@@ -144,7 +147,8 @@ async function submitToLaunch(
 
 /** Checks the payload here (for a 400 naming every field) and still forwards it: the launch audits every refusal. */
 async function sendAction(
-  client: Client,
+  ctx: ApiContext,
+  request: FastifyRequest,
   reply: FastifyReply,
   launchId: string,
   name: SignalName,
@@ -152,7 +156,13 @@ async function sendAction(
 ) {
   const local = SIGNAL_SCHEMAS[name].safeParse(payload);
   const fields: FieldError[] = local.success ? [] : planFieldErrors(local.error);
-  const outcome = await submitToLaunch(client, launchId, name, payload);
+  const outcome = await submitToLaunch(
+    ctx.client,
+    launchId,
+    name,
+    payload,
+    proveCaller(ctx, request, launchId, name, payload),
+  );
   if (outcome.accepted)
     return reply.code(202).send({
       accepted: true,
@@ -173,7 +183,26 @@ async function sendAction(
   } satisfies z.infer<typeof signalRefusedSchema>);
 }
 
-export const launchActionRoutes: FastifyPluginAsync<ApiContext> = async (app, { client }) => {
+/**
+ * The API's proof to the launch that the token's subject sent this: a MAC over the exact request
+ * with the key the worker shares (the workflow audits it `verified`). None in dev mode, where no
+ * token proved anyone, or without a key.
+ */
+function proveCaller(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  launchId: string,
+  name: SignalName,
+  payload: unknown,
+): IdentityProof | undefined {
+  const caller = request.caller;
+  if (!ctx.identityKey || caller?.via !== 'token' || !payload || typeof payload !== 'object')
+    return undefined;
+  const { code: _code, ...signed } = payload as Record<string, unknown>;
+  return signIdentityProof(ctx.identityKey, { launchId, name, payload: signed }, caller.subject);
+}
+
+export const launchActionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   app.post(
     '/launches/:id/signals/:name',
     { config: { operation: sendSignalOperation } },
@@ -183,12 +212,12 @@ export const launchActionRoutes: FastifyPluginAsync<ApiContext> = async (app, { 
         throw notFound(`unknown signal "${name}"; known: ${SIGNAL_NAMES.join(', ')}`, {
           signals: SIGNAL_NAMES,
         });
-      return sendAction(client, reply, id, name, request.body);
+      return sendAction(ctx, request, reply, id, name, request.body);
     },
   );
 
   app.post('/launches/:id/abort', { config: { operation: abortOperation } }, async (request, reply) => {
     const { id } = parseOr400(launchIdParams, request.params);
-    return sendAction(client, reply, id, 'abort', request.body);
+    return sendAction(ctx, request, reply, id, 'abort', request.body);
   });
 };

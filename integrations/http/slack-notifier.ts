@@ -39,5 +39,14 @@ export function createSlackNotifier(config: SlackNotifierConfig, context: Adapte
       const text = slackText(message);
       await client.expectOk('POST', pathOf(channel), { json: { text, blocks: slackBlocks(message, text) } });
     },
+    async sendPrivate(person, message) {
+      const channel = Object.hasOwn(config.privateChannels, person)
+        ? config.privateChannels[person]
+        : undefined;
+      if (!channel) return false;
+      const text = slackText(message);
+      await client.expectOk('POST', pathOf(channel), { json: { text, blocks: slackBlocks(message, text) } });
+      return true;
+    },
   };
 }

@@ -70,6 +70,9 @@ export type CiRunState = { status: string; conclusion: string | null };
 export type MetricOverride = number | 'nan' | 'empty' | 'error' | 'non-scalar';
 
 export const NOTIFIER_CHANNELS = ['launch-announce', 'sre-oncall'];
+/** People of the test plans who have a private channel (approval codes reach them there). */
+export const PRIVATE_CHANNEL_PEOPLE = ['alice', 'bob', 'mia', 'rev', 'oncall-olivia', 'cab-carol', 'sre-sam'];
+export const privateChannelOf = (person: string) => `dm-${person}`;
 
 export const DEFAULT_LOCKFILE = `${JSON.stringify(
   {
@@ -160,7 +163,12 @@ export class World {
       health: { [name]: { type: 'http', url } },
       config: { [name]: { type: 'http', url } },
       notifier: {
-        [name]: { type: 'slack-webhook', url: `${url}/hooks/slack`, channels: [...NOTIFIER_CHANNELS] },
+        [name]: {
+          type: 'slack-webhook',
+          url: `${url}/hooks/slack`,
+          channels: [...NOTIFIER_CHANNELS],
+          privateChannels: Object.fromEntries(PRIVATE_CHANNEL_PEOPLE.map((p) => [p, privateChannelOf(p)])),
+        },
       },
       ci: { [name]: { type: 'github', url } },
       oncall: { [name]: { type: 'pagerduty', url } },

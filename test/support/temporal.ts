@@ -4,7 +4,7 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { integrationsConfigSchema, type IntegrationsConfig } from '../../integrations/config.js';
 import { createIntegrationRegistry } from '../../integrations/registry.js';
@@ -22,6 +22,11 @@ import { fastPlan } from './plans.js';
 export const KNOWN_BAD_VERSION = '3.0.0-bad';
 /** Links in notifications point here in tests (only the text is checked). */
 export const TEST_UI_URL = 'http://temporal-ui.test';
+/**
+ * The key the worker and the API share to prove identities, as production sets it on both: one
+ * per test process, so every worker and app of a test file agree (`LAUNCH_CONTROL_IDENTITY_KEY`).
+ */
+process.env.LAUNCH_CONTROL_IDENTITY_KEY ??= randomBytes(32).toString('base64');
 
 export type Harness = {
   env: TestWorkflowEnvironment;

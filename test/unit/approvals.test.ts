@@ -8,6 +8,7 @@ const pending = (
   approvers: string[],
   stage?: number,
 ): PendingApproval => ({
+  key: `5.3/${signal}/${stage ?? ''}`,
   signal,
   task: '5.3',
   approvers,
