@@ -145,8 +145,24 @@ export class TaskApprovals {
   }
 
   private wake(raw: unknown) {
-    if (this.rt.hasParent) {
+    const auditSeq = (raw as { auditSeq?: unknown } | null)?.auditSeq;
+    const wellFormed =
+      !!raw && typeof raw === 'object' && Object.keys(raw).length === 1 && Number.isInteger(auditSeq);
+    if (this.rt.hasParent && wellFormed) {
       this.deliveries += 1;
+      return;
+    }
+    if (this.rt.hasParent) {
+      // The launch sends only the sequence number of its acceptance: anything else is a forgery.
+      this.rt.record({
+        actor: claimedSender((raw as { payload?: unknown } | null)?.payload ?? raw),
+        action: 'deliverApproval',
+        outcome: 'refused',
+        identity: 'claimed',
+        via: 'signal',
+        reason:
+          'deliverApproval carries no approval: the task reads what the launch accepted from the launch itself',
+      });
       return;
     }
     // Only a parent launch wakes a task this way: a standalone task decides its own approvals.
