@@ -24,6 +24,7 @@ import { identityKeyFromEnv } from '../worker/identity-proof.js';
 
 /** A valid plan or review is a few KiB; this bounds what a caller can push into workflow history. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
+const MAX_PARAM_LENGTH = 1_000;
 
 export type BuildAppOptions = {
   client: Client;
@@ -46,7 +47,13 @@ export type BuildAppOptions = {
 export function buildApp(opts: BuildAppOptions): FastifyInstance {
   // Before anything else: production without tokens must not get as far as a server.
   const auth = resolveAuth(opts.auth);
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: BODY_LIMIT_BYTES });
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Well above the longest launch id: an over-long `:id` reaches the route's schema (a 400
+    // naming `id`) instead of falling out of the router as a 404.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+  });
 
   // Every route must say who may call it; one that does not is a programming error, found at start.
   const routes: RegisteredRoute[] = [];

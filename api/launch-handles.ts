@@ -13,15 +13,15 @@ import {
 } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import { z } from 'zod';
-import { slug } from '../domain/plan.js';
+import { launchIdSchema } from '../domain/plan.js';
 import type { ApiContext } from './context.js';
 import { notFound } from './errors.js';
 
 export const LAUNCH_WORKFLOW_TYPE = 'launch';
 
-/** `:id` in every `/launches/:id…` route: a launch id has the plan's slug shape. */
+/** `:id` in every `/launches/:id…` route: the plan's launch id shape, so every launch started is addressable. */
 export const launchIdParams = z.object({
-  id: slug.meta({ description: 'the launch id (= its Temporal workflow id)' }),
+  id: launchIdSchema.meta({ description: 'the launch id (= its Temporal workflow id)' }),
 });
 
 export function launchLinks(ctx: ApiContext, launchId: string) {

@@ -7,41 +7,35 @@
  * `{{version}}` filled in from validated slugs.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN, durationMs } from './durations.js';
+import { durationMs } from './durations.js';
+import {
+  duration,
+  durationWithin,
+  launchIdSchema,
+  person,
+  slug,
+  timeSchema,
+  versionString,
+} from './plan-fields.js';
 
-const SLUG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+export {
+  duration,
+  EARLIEST_TIME,
+  launchIdSchema,
+  MAX_DURATION,
+  MAX_LAUNCH_ID_LENGTH,
+  MAX_TIME_OFFSET,
+  person,
+  slug,
+  versionString,
+} from './plan-fields.js';
+
 /** History stays bounded: one stage evaluates its thresholds at most this many times. */
 export const MAX_EVALUATIONS_PER_STAGE = 1_000;
-
-export const slug = z.string().regex(SLUG, 'lower-case letters, digits, ".", "_" or "-" (max 63)');
-export const versionString = z.string().regex(VERSION, 'a version such as 1.4.2 or 2024-06-01.3');
-export const person = z
-  .string()
-  .min(1)
-  .max(120)
-  .regex(/^[^\s<>"'`]+$/, 'a user name or e-mail without spaces or quotes');
-export const duration = z
-  .string()
-  .regex(DURATION_PATTERN, 'a duration such as 500ms, 30s, 5m, 2h or 1d')
-  .refine((d) => durationMs(d) > 0, 'must be longer than zero');
-/**
- * A point in time: an ISO date-time, or `now` / `now+4h` / `now-5m`, resolved when the plan is
- * parsed (in a workflow, against workflow time, so replay resolves it the same way). The parsed
- * plan always holds absolute times, which is what child workflows receive.
- */
-const RELATIVE_TIME = /^now(?:([+-])(\d{1,9}(?:ms|s|m|h|d)))?$/;
-const isoTime = z.union([
-  z.iso.datetime({ offset: true }),
-  z
-    .string()
-    .regex(RELATIVE_TIME, 'an ISO date-time such as 2026-12-01T09:00:00Z, or now, now+4h, now-5m')
-    .transform((text) => {
-      const [, sign, offset] = RELATIVE_TIME.exec(text) ?? [];
-      const delta = offset ? durationMs(offset) * (sign === '-' ? -1 : 1) : 0;
-      return new Date(Date.now() + delta).toISOString();
-    }),
-]);
+/** A launch or freeze window lasts at most this long. */
+export const MAX_WINDOW = '366d';
+/** Analysis and monitoring evaluate at most once a second and at least once an hour. */
+const evaluationInterval = durationWithin({ min: '1s', max: '1h' });
 const query = z.string().min(1).max(2_000);
 const approverList = z.array(person).min(1, 'name at least one person');
 
@@ -80,7 +74,7 @@ export type SuccessMetric = z.infer<typeof successMetricSchema>;
 export const rampStageSchema = z
   .object({
     percent: z.number().int().min(0).max(100),
-    observationWindow: duration,
+    observationWindow: durationWithin({ max: '7d' }),
     /** `manual`: an approver sends `metricsReview` after the window; `auto`: the analysis decides. */
     review: z.enum(['auto', 'manual']).default('auto'),
   })
@@ -95,7 +89,7 @@ export const DEFAULT_RAMP: RampStage[] = [
   { percent: 100, observationWindow: '30m', review: 'auto' },
 ];
 
-const windowSchema = z.object({ start: isoTime, end: isoTime }).strict();
+const windowSchema = z.object({ start: timeSchema, end: timeSchema }).strict();
 
 const integrationsSchema = z
   .object({
@@ -128,7 +122,7 @@ const debugRuleSchema = z
 const launchPlanObject = z
   .object({
     /** Launch id = Temporal workflow id; defaults to `<service>-<version>`. */
-    launchId: slug.optional(),
+    launchId: launchIdSchema.optional(),
     service: slug,
     version: versionString,
     previousVersion: versionString,
@@ -169,7 +163,7 @@ const launchPlanObject = z
     ramp: z.array(rampStageSchema).default(DEFAULT_RAMP),
     analysis: z
       .object({
-        interval: duration.default('30s'),
+        interval: evaluationInterval.default('30s'),
         consecutiveBreaches: z.number().int().min(1).max(100).default(2),
         consecutiveErrorLimit: z.number().int().min(1).max(100).default(3),
         thresholds: z.array(thresholdSchema).min(1, 'define at least one abort threshold'),
@@ -207,16 +201,16 @@ const launchPlanObject = z
       .object({
         badVersion: versionString,
         /** Longest the analysis may take to see the bad version before the drill fails. */
-        detectionTimeout: duration.default('10m'),
+        detectionTimeout: durationWithin({ max: '1d' }).default('10m'),
         /** Healthy evaluations in a row after the rollback that count as recovered. */
         recoveryEvaluations: z.number().int().min(1).max(100).default(2),
-        recoveryTimeout: duration.default('10m'),
+        recoveryTimeout: durationWithin({ max: '1d' }).default('10m'),
       })
       .strict(),
     monitoring: z
       .object({
         window: duration.default('24h'),
-        interval: duration.default('30s'),
+        interval: evaluationInterval.default('30s'),
         onCallSchedule: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
       })
       .strict(),
@@ -256,6 +250,15 @@ function checkCrossFieldRules(p: LaunchPlan, ctx: z.RefinementCtx) {
       return value !== undefined && !earlier.some((i) => path.every((k, n) => String(i.path?.[n]) === k));
     });
 
+  if (clean(['environments'])) {
+    const problem = drillEnvironmentProblem(p.environments);
+    if (problem) issue(['environments', 'staging'], `must differ from environments.production: ${problem}`);
+  }
+  if (clean(['service'], ['version']) && p.launchId === undefined) {
+    const derived = launchIdFor(p);
+    if (!launchIdSchema.safeParse(derived).success)
+      issue(['launchId'], `the derived id "${derived}" is not a valid launch id; set launchId`);
+  }
   if (clean(['version'], ['previousVersion']) && p.version === p.previousVersion)
     issue(['version'], 'must differ from previousVersion');
   if (clean(['drill'], ['previousVersion']) && p.drill.badVersion === p.previousVersion)
@@ -303,7 +306,9 @@ function checkRamp(p: LaunchPlan, issue: AddIssue) {
 
 function checkWindows(p: LaunchPlan, issue: AddIssue) {
   for (const key of ['launchWindow', 'freezeWindow'] as const) {
-    if (Date.parse(p[key].end) <= Date.parse(p[key].start)) issue([key, 'end'], 'must be after start');
+    const length = Date.parse(p[key].end) - Date.parse(p[key].start);
+    if (length <= 0) issue([key, 'end'], 'must be after start');
+    else if (length > durationMs(MAX_WINDOW)) issue([key, 'end'], `the window lasts at most ${MAX_WINDOW}`);
   }
   if (Date.parse(p.freezeWindow.start) > Date.parse(p.launchWindow.start))
     issue(['freezeWindow', 'start'], 'the freeze must begin no later than the launch window');
@@ -324,7 +329,22 @@ function checkThresholds(p: LaunchPlan, issue: AddIssue) {
   }
 }
 
-/** The launch id, also the Temporal workflow id. */
+/**
+ * Why the rollback drill must not run against `environments.staging`, or null. The drill deploys
+ * a known-bad build there: never to production, however the names are written. The plan refuses
+ * such a plan, and the drill checks again before it deploys anything.
+ */
+export function drillEnvironmentProblem(environments: {
+  production: string;
+  staging: string;
+}): string | null {
+  const normal = (name: string) => name.trim().toLowerCase();
+  return normal(environments.staging) === normal(environments.production)
+    ? `"${environments.staging}" is the production environment; the rollback drill deploys a known-bad build to staging`
+    : null;
+}
+
+/** The launch id, also the Temporal workflow id (a valid `launchIdSchema` for every valid plan). */
 export function launchIdFor(plan: Pick<LaunchPlan, 'launchId' | 'service' | 'version'>): string {
   return plan.launchId ?? `${plan.service}-${plan.version}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
 }

@@ -184,7 +184,9 @@ function query(d: Draw): string {
 function authHeader(d: Draw, op: Operation): Record<string, string> {
   if (d.auth < 45) {
     // Mostly the role the route wants, so requests get past the door.
-    const role = op.method === 'POST' ? (op.path.includes('/signals/') ? 'approver' : 'operator') : 'viewer';
+    // Approvals go to the generic signal route; starting, freeze requests and aborts need an operator.
+    const role =
+      op.method === 'POST' ? (op.path.endsWith('/signals/{name}') ? 'approver' : 'operator') : 'viewer';
     return { authorization: `Bearer ${FUZZ_TOKENS[role]}` };
   }
   if (d.auth < 75) return { authorization: `Bearer ${pick(Object.values(FUZZ_TOKENS), d.auth)}` };

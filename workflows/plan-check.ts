@@ -1,6 +1,6 @@
 /** Plans reach workflows from the API, the Temporal UI or the CLI: every workflow checks its own. */
 import { ApplicationFailure } from '@temporalio/workflow';
-import { checkPlan, type LaunchPlan } from '../domain/plan.js';
+import { checkPlan, launchIdSchema, MAX_LAUNCH_ID_LENGTH, type LaunchPlan } from '../domain/plan.js';
 
 export const INVALID_PLAN_TYPE = 'InvalidLaunchPlan';
 /** A plan typed by hand can be wrong everywhere: the failure names this many fields, then counts. */
@@ -32,13 +32,13 @@ export function checkTaskInput(input: unknown): { plan: LaunchPlan; launchId: st
   const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   const plan = checkPlanInWorkflow(raw.plan);
   const { launchId } = raw;
-  // A launch id is `<service>-<version>` or the plan's own (longer than a slug can be).
-  if (typeof launchId !== 'string' || launchId.length === 0 || launchId.length > 200) {
+  // The same shape as the plan's and the API's: a task's launch is one the API can address.
+  if (!launchIdSchema.safeParse(launchId).success) {
     throw ApplicationFailure.create({
       type: INVALID_PLAN_TYPE,
       nonRetryable: true,
-      message: 'invalid task input: launchId: a string of 1 to 200 characters is required',
+      message: `invalid task input: launchId: a launch id is required (lower-case letters, digits, ".", "_" or "-", max ${MAX_LAUNCH_ID_LENGTH})`,
     });
   }
-  return { plan, launchId };
+  return { plan, launchId: launchId as string };
 }

@@ -5,6 +5,7 @@
  */
 import { CancellationScope } from '@temporalio/workflow';
 import { durationMs } from '../domain/durations.js';
+import { drillEnvironmentProblem } from '../domain/plan.js';
 import { ABORT_CAUSES, rollbackSteps } from '../domain/rollback.js';
 import { abortLaunch } from './abort.js';
 import { changes, checks, probes, uninterrupted } from './activity-options.js';
@@ -18,6 +19,15 @@ export function rollbackDrill(input: TaskInput) {
   const { plan, launchId } = checkTaskInput(input);
   const rt = new TaskRuntime('5.4', plan, launchId);
   return rt.finish(async () => {
+    // The plan schema refuses this already; the drill checks again before it deploys anything,
+    // whatever reached it, because it deploys a known-bad build.
+    const productionProblem = drillEnvironmentProblem(plan.environments);
+    if (productionProblem) {
+      await rt.fail(id('execution.bad-version-deployed'), `refused: ${productionProblem}`, {
+        environments: plan.environments,
+      });
+      abortLaunch('check-failed', `rollback drill refused: ${productionProblem}`);
+    }
     const staging = {
       integration: plan.integrations.deployer,
       service: plan.service,

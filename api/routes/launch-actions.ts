@@ -2,6 +2,9 @@
  * Human actions on a launch: `POST /launches/:id/signals/:name` and `POST /launches/:id/abort`.
  * Sent through the `submitSignal` update, so the caller learns at once whether the workflow
  * accepted, with the same checks and audit entry as a signal from the Temporal UI.
+ *
+ * Aborting needs the operator role however it is sent: `/signals/abort` is its own route with the
+ * abort's access, and the generic route refuses `abort` to a caller without that role too.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ValueError } from '@temporalio/common';
@@ -20,8 +23,9 @@ import { planFieldErrors } from '../../domain/plan.js';
 import type { IdentityProof } from '../../domain/identity.js';
 import { signIdentityProof } from '../../worker/identity-proof.js';
 import { submitSignalUpdate, type ApprovalOutcome } from '../../workflows/messages.js';
+import { rolesAllow } from '../auth.js';
 import type { ApiContext } from '../context.js';
-import { conflict, invalidRequest, notFound, parseOr400, type FieldError } from '../errors.js';
+import { ApiError, conflict, invalidRequest, notFound, parseOr400, type FieldError } from '../errors.js';
 import { describeLaunch, launchHasEnded, launchIdParams } from '../launch-handles.js';
 import { callerBody, type Operation, type ResponseDoc } from '../operations.js';
 import { errorSchema, signalAcceptedSchema, signalRefusedSchema, validationErrorSchema } from '../schemas.js';
@@ -71,7 +75,7 @@ const sendSignalOperation: Operation = {
   operationId: 'sendSignal',
   summary: 'Send an approval, override, review or abort to a launch',
   description:
-    'Goes through the launch’s `submitSignal` update, so the answer says at once whether the launch accepted it, with the same checks and audit entry as a signal from the Temporal UI. The payload depends on `name` (the examples show one per signal).',
+    'Goes through the launch’s `submitSignal` update, so the answer says at once whether the launch accepted it, with the same checks and audit entry as a signal from the Temporal UI. The payload depends on `name` (the examples show one per signal). `abort` needs the **operator** role: it is answered by `POST /launches/{id}/signals/abort`.',
   tag: 'approvals',
   access: 'approver',
   actsAsCaller: true,
@@ -105,6 +109,25 @@ const abortOperation: Operation = {
   },
   responses: actionResponses('operator'),
 };
+
+/** `signals/abort`: the abort under its signal's name, with the abort's access (operator). */
+const abortSignalOperation: Operation = {
+  ...abortOperation,
+  operationId: 'sendAbortSignal',
+  summary: 'Send the abort signal (the same as POST /launches/{id}/abort)',
+};
+
+/** The operator role for `abort`, whichever route a request reached. */
+function requireOperatorForAbort(request: FastifyRequest, name: string): void {
+  const caller = request.caller;
+  if (name !== 'abort' || (caller && rolesAllow(caller.roles, 'operator'))) return;
+  throw new ApiError(
+    403,
+    'forbidden',
+    `the abort signal needs the operator role; "${caller?.subject ?? 'the caller'}" has ${caller?.roles.join(', ') || 'none'}`,
+    { requiredRole: 'operator' },
+  );
+}
 
 const REFUSAL_STATUS: Record<
   RefusalCode,
@@ -212,12 +235,17 @@ export const launchActionRoutes: FastifyPluginAsync<ApiContext> = async (app, ct
         throw notFound(`unknown signal "${name}"; known: ${SIGNAL_NAMES.join(', ')}`, {
           signals: SIGNAL_NAMES,
         });
+      // The router sends every spelling of `abort` (even percent-encoded) to its own route; this
+      // keeps the rule should that ever change.
+      requireOperatorForAbort(request, name);
       return sendAction(ctx, request, reply, id, name, request.body);
     },
   );
 
-  app.post('/launches/:id/abort', { config: { operation: abortOperation } }, async (request, reply) => {
+  const abort = async (request: FastifyRequest, reply: FastifyReply) => {
     const { id } = parseOr400(launchIdParams, request.params);
     return sendAction(ctx, request, reply, id, 'abort', request.body);
-  });
+  };
+  app.post('/launches/:id/abort', { config: { operation: abortOperation } }, abort);
+  app.post('/launches/:id/signals/abort', { config: { operation: abortSignalOperation } }, abort);
 };

@@ -123,9 +123,25 @@ function unknownIntegrations(
   return errors;
 }
 
-/** Fingerprint of a parsed plan (zod emits keys in schema order, so equal plans hash equally). */
-export function planFingerprint(plan: LaunchPlan): string {
-  return createHash('sha256').update(JSON.stringify(plan)).digest('hex');
+/** JSON with every object's keys sorted: equal values, equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * Fingerprint of a plan as its caller sent it, kept in the launch's memo: the parsed plan (so
+ * defaults written out or left out, and key order, make no difference) with its windows as
+ * posted, so `now` / `now+4h` posted again later is the same plan although it resolves to other
+ * times.
+ */
+export function planFingerprint(plan: LaunchPlan, posted: unknown): string {
+  const sent = posted as Pick<LaunchPlan, 'launchWindow' | 'freezeWindow'>;
+  const asSent = { ...plan, launchWindow: sent.launchWindow, freezeWindow: sent.freezeWindow };
+  return createHash('sha256').update(canonicalJson(asSent)).digest('hex');
 }
 
 function launchListQuery(filter: { service?: string | undefined; phase?: string | undefined }): string {
@@ -167,7 +183,7 @@ export const launchesRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     const plan = checked.plan;
     const launchId = launchIdFor(plan);
     const links = launchLinks(ctx, launchId);
-    const planSha256 = planFingerprint(plan);
+    const planSha256 = planFingerprint(plan, request.body);
 
     try {
       const input: LaunchInput = { plan };

@@ -338,3 +338,94 @@ test('a launch started outside the API with an invalid plan is described, not a 
   const abort = await api.post(`/launches/${id}/abort`, { by: 'sre-sam', reason: 'cleanup' });
   assert.equal(abort.status, 409, abort.body);
 });
+
+test('safety rules of the plan are 400s naming the field: staging is not production, times and durations bounded', async () => {
+  const cases: [string, unknown, string][] = [
+    [
+      'the drill would deploy the known-bad build to production',
+      fastPlan({
+        launchId: 'api-rules-1',
+        environments: { production: 'production', staging: 'production' },
+      }),
+      'environments.staging',
+    ],
+    // Was a 500 (a RangeError out of parsing).
+    [
+      'a window ending in 273,000 years',
+      fastPlan({ launchId: 'api-rules-2', launchWindow: { start: 'now', end: 'now+99999999d' } }),
+      'launchWindow.end',
+    ],
+    [
+      'a monitoring window of 2,700 years',
+      fastPlan({
+        launchId: 'api-rules-3',
+        monitoring: { window: '999999999d', interval: '1s', onCallSchedule: 'checkout-primary' },
+      }),
+      'monitoring.window',
+    ],
+  ];
+  for (const [what, plan, field] of cases) {
+    const res = await api.post('/launches', plan);
+    assert.equal(res.status, 400, `${what}: ${res.body}`);
+    assert.ok(paths(res).includes(field), `${what}: ${field} in ${res.body}`);
+  }
+  for (const id of ['api-rules-1', 'api-rules-2', 'api-rules-3'])
+    await assert.rejects(h.env.client.workflow.getHandle(id).describe(), /not found/i);
+});
+
+test('a launch whose derived id is longer than 63 characters can be read and aborted through the API', async () => {
+  const service = `api-long-${'s'.repeat(50)}`;
+  const version = `2.0.0-${'r'.repeat(50)}`;
+  const plan = fastPlan({ service, version, launchId: undefined });
+  const created = await api.post('/launches', plan);
+  assert.equal(created.status, 201, created.body);
+  const id = created.json.launchId as string;
+  assert.equal(id, `${service}-${version}`);
+  assert.ok(id.length > 63, `${id.length} characters`);
+  const status = await api.statusWhen(id, (s) => s.phase === 'READINESS', 'readiness');
+  assert.equal(status.launchId, id);
+  assert.equal((await api.get(`/launches/${id}/checklist`)).status, 200);
+  assert.equal((await api.get(`/launches/${id}/audit`)).status, 200);
+  const abort = await api.post(`/launches/${id}/abort`, { by: 'sre-sam', reason: 'test done' });
+  assert.equal(abort.status, 202, abort.body);
+  const ended = await api.statusWhen(id, isTerminal, 'the launch to end');
+  assert.equal(ended.phase, 'ABORTED');
+  // Longer than any launch id can be: a 400 naming the id, never a 404 or 414.
+  const tooLong = await api.get(`/launches/${'x'.repeat(129)}`);
+  assert.equal(tooLong.status, 400, tooLong.body);
+  assert.deepEqual(paths(tooLong), ['id']);
+});
+
+test('re-posting a plan with relative times says samePlan: true; a different plan says false', async () => {
+  const id = 'api-relative-repost';
+  const plan = fastPlan({
+    launchId: id,
+    service: 'api-relative',
+    launchWindow: { start: 'now', end: 'now+4h' },
+    freezeWindow: { start: 'now-5m', end: 'now+1d' },
+  });
+  const created = await api.post('/launches', plan);
+  assert.equal(created.status, 201, created.body);
+  // `now` resolves to a later time on every post: the plan as sent is the same.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const again = await api.post('/launches', plan);
+  assert.equal(again.status, 200, again.body);
+  assert.equal(again.json.samePlan, true, 'the same text');
+  const reordered = await api.post('/launches', Object.fromEntries(Object.entries(plan).reverse()));
+  assert.equal(reordered.json.samePlan, true, 'key order is not a difference');
+  const defaultsWritten = await api.post('/launches', { ...plan, integrations: {} });
+  assert.equal(defaultsWritten.json.samePlan, true, 'defaults written out are the same plan');
+  const longer = await api.post('/launches', { ...plan, launchWindow: { start: 'now', end: 'now+5h' } });
+  assert.equal(longer.status, 200, longer.body);
+  assert.equal(longer.json.samePlan, false, 'another window');
+  const absolute = await api.post('/launches', {
+    ...plan,
+    launchWindow: {
+      start: new Date().toISOString(),
+      end: new Date(Date.now() + 4 * 3_600_000).toISOString(),
+    },
+  });
+  assert.equal(absolute.json.samePlan, false, 'absolute times are another plan text');
+  assert.equal((await api.post(`/launches/${id}/abort`, { by: 'sre-sam', reason: 'test done' })).status, 202);
+  await api.statusWhen(id, isTerminal, 'the launch to end');
+});

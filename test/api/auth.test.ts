@@ -169,7 +169,7 @@ test('every protected route in the OpenAPI document: 401 without a token, 403 fo
     }
   }
   assert.ok(protectedOps >= 8, `${protectedOps} protected operations`);
-  assert.equal(mutatingOps, 4, 'start, signals, abort, freeze requests');
+  assert.equal(mutatingOps, 5, 'start, signals, the abort signal, abort, freeze requests');
 
   // Unknown routes: no token, no answer about what exists.
   assert.equal((await api.get('/nowhere', {})).status, 401);
@@ -254,6 +254,38 @@ test("the token's subject is `by`: an approver's go is audited as theirs; a body
     bearer('operator'),
   );
   assert.equal(late.status, 409, late.body);
+});
+
+test('a signal that aborts needs the operator role: an approver cannot abort through /signals/abort', async () => {
+  const id = 'auth-abort-signal';
+  const plan = fastPlan({ launchId: id, service: 'auth-abort-signal' });
+  // alice may abort by the plan (rollback authority), but her token only holds the approver role.
+  plan.approvals = { ...plan.approvals, rollbackAuthority: ['sre-sam', 'alice'] };
+  const viewer = apiClient(api.app, bearer('viewer'));
+  assert.equal((await api.post('/launches', plan, bearer('operator'))).status, 201);
+  await viewer.statusWhen(id, (s) => s.phase === 'READINESS', 'readiness');
+  const auditLength = (await viewer.auditOf(id)).length;
+
+  // Also spelt so that only decoding makes it `abort`.
+  for (const url of [
+    `/launches/${id}/abort`,
+    `/launches/${id}/signals/abort`,
+    `/launches/${id}/signals/abor%74`,
+  ]) {
+    const res = await api.post(url, { reason: 'an approver tries' }, bearer('approver'));
+    assert.equal(res.status, 403, `${url}: ${res.body}`);
+    assert.equal(res.json.error, 'forbidden');
+    assert.match(res.json.message, /needs the operator role/);
+  }
+  assert.equal((await viewer.auditOf(id)).length, auditLength, 'nothing reached the launch');
+  assert.equal((await viewer.statusWhen(id, () => true, 'status')).phase, 'READINESS');
+
+  const abort = await api.post(`/launches/${id}/signals/abort`, { reason: 'test done' }, bearer('operator'));
+  assert.equal(abort.status, 202, abort.body);
+  const aborted = (await viewer.auditOf(id)).find((e) => e.seq === abort.json.auditSeq);
+  assert.equal(aborted?.actor, 'sre-sam');
+  assert.equal(aborted?.action, 'abort');
+  assert.equal((await viewer.statusWhen(id, isTerminal, 'the launch to end')).phase, 'ABORTED');
 });
 
 test('mutating routes are rate limited per caller: 429 with Retry-After', async () => {

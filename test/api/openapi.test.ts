@@ -75,6 +75,7 @@ test('every route fastify registered is in the document, and every documented ro
     'GET /launches/{id}/audit',
     'POST /launches/{id}/signals/{name}',
     'POST /launches/{id}/abort',
+    'POST /launches/{id}/signals/abort',
     'POST /freeze/requests',
     'GET /healthz',
     'GET /openapi.json',

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkPlan, DEFAULT_RAMP, launchIdFor, launchPlanSchema, renderQuery } from '../../domain/plan.js';
+import {
+  checkPlan,
+  DEFAULT_RAMP,
+  drillEnvironmentProblem,
+  launchIdFor,
+  launchIdSchema,
+  launchPlanSchema,
+  renderQuery,
+} from '../../domain/plan.js';
 import { durationMs, formatDuration } from '../../domain/durations.js';
 import { fastPlan } from '../support/plans.js';
 
@@ -234,4 +242,123 @@ test('one answer names shape errors and rule errors together', () => {
   // A malformed field does not produce a second, misleading rule error about itself.
   const malformed = errorsOf({ ...plan, version: 42 });
   assert.deepEqual(malformed.filter((e) => e.startsWith('version')).length, 1, malformed.join('\n'));
+});
+
+test('the drill never targets production: environments.staging must differ from environments.production', () => {
+  const errors = errorsOf({ ...fastPlan(), environments: { production: 'prod-eu', staging: 'prod-eu' } });
+  assert.ok(
+    errors.some((e) => /^environments\.staging: must differ from environments\.production/.test(e)),
+    errors.join('\n'),
+  );
+  assert.ok(errorsOf({ ...fastPlan(), environments: { staging: 'production' } }).length > 0, 'the default');
+  assert.ok(checkPlan({ ...fastPlan(), environments: { production: 'prod-eu', staging: 'stage-eu' } }).ok);
+  // The drill's own guard (it runs before any deploy, whatever reached it) ignores case and spaces.
+  assert.match(
+    drillEnvironmentProblem({ production: 'production', staging: ' Production ' }) ?? '',
+    /is the production environment/,
+  );
+  assert.equal(drillEnvironmentProblem({ production: 'production', staging: 'staging' }), null);
+});
+
+test('every duration is bounded per field; the failure names the field', () => {
+  const plan = fastPlan();
+  const tooLong: [string, (d: string) => unknown, string][] = [
+    ['analysis.interval', (d) => ({ ...plan, analysis: { ...plan.analysis, interval: d } }), '2h'],
+    [
+      'monitoring.interval',
+      (d) => ({ ...plan, monitoring: { ...plan.monitoring, window: '2d', interval: d } }),
+      '2h',
+    ],
+    ['monitoring.window', (d) => ({ ...plan, monitoring: { ...plan.monitoring, window: d } }), '31d'],
+    [
+      'ramp.1.observationWindow',
+      (d) => ({ ...plan, ramp: plan.ramp!.map((s, i) => (i === 1 ? { ...s, observationWindow: d } : s)) }),
+      '8d',
+    ],
+    ['drill.detectionTimeout', (d) => ({ ...plan, drill: { ...plan.drill, detectionTimeout: d } }), '2d'],
+    ['drill.recoveryTimeout', (d) => ({ ...plan, drill: { ...plan.drill, recoveryTimeout: d } }), '25h'],
+    [
+      'readiness.maxBackupAge',
+      (d) => ({ ...plan, readiness: { ...plan.readiness, maxBackupAge: d } }),
+      '31d',
+    ],
+    ['approvals.timeout', (d) => ({ ...plan, approvals: { ...plan.approvals, timeout: d } }), '31d'],
+    ['review.timeout', (d) => ({ ...plan, review: { ...plan.review, timeout: d } }), '31d'],
+  ];
+  for (const [field, withDuration, justOver] of tooLong) {
+    for (const value of [justOver, '999999999d', '999999999s'])
+      assert.ok(
+        errorsOf(withDuration(value)).some((e) => e.startsWith(`${field}: at most `)),
+        `${field} = ${value}: ${errorsOf(withDuration(value)).join('\n')}`,
+      );
+  }
+  // Intervals are not a busy loop against the metrics backend either.
+  assert.ok(
+    errorsOf({ ...plan, analysis: { ...plan.analysis, interval: '500ms' } }).some((e) =>
+      e.startsWith('analysis.interval: at least 1s'),
+    ),
+  );
+  // The largest values allowed parse.
+  const largest = checkPlan({
+    ...plan,
+    ramp: plan.ramp!.map((s) => ({ ...s, observationWindow: '7d' })),
+    analysis: { ...plan.analysis, interval: '1h' },
+    approvals: { ...plan.approvals, timeout: '30d' },
+    drill: { ...plan.drill, detectionTimeout: '1d', recoveryTimeout: '24h' },
+    monitoring: { ...plan.monitoring, window: '30d', interval: '1h' },
+    readiness: { ...plan.readiness, maxBackupAge: '30d' },
+    review: { ...plan.review, timeout: '30d' },
+  });
+  assert.ok(largest.ok, JSON.stringify(!largest.ok && largest.errors));
+});
+
+test('every time is bounded: never an exception, at most a year ahead, windows of at most a year', () => {
+  const plan = fastPlan();
+  const day = 86_400_000;
+  const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+  const cases: [unknown, RegExp][] = [
+    // Was a RangeError ("Invalid time value") thrown out of parsing: a 500, a stuck workflow task.
+    [{ ...plan, launchWindow: { start: 'now', end: 'now+99999999d' } }, /^launchWindow\.end: /],
+    [{ ...plan, launchWindow: { start: 'now-999999999d', end: 'now+1h' } }, /^launchWindow\.start: /],
+    [{ ...plan, freezeWindow: { start: 'now-5m', end: 'now+366d' } }, /^freezeWindow\.end: at most 365d/],
+    [
+      { ...plan, freezeWindow: { start: 'now-5m', end: iso(400 * day) } },
+      /^freezeWindow\.end: at most a year/,
+    ],
+    [{ ...plan, freezeWindow: { start: 'now-5m', end: '9999-12-31T23:59:59Z' } }, /^freezeWindow\.end: /],
+    [
+      { ...plan, freezeWindow: { start: '0001-01-01T00:00:00Z', end: plan.freezeWindow.end } },
+      /^freezeWindow\.start: /,
+    ],
+    [
+      { ...plan, freezeWindow: { start: iso(-300 * day), end: iso(100 * day) } },
+      /^freezeWindow\.end: the window lasts at most 366d/,
+    ],
+  ];
+  for (const [input, expected] of cases) {
+    const errors = errorsOf(input);
+    assert.ok(
+      errors.some((e) => expected.test(e)),
+      `${expected}: ${errors.join('\n')}`,
+    );
+  }
+  const yearAhead = checkPlan({
+    ...plan,
+    launchWindow: { start: 'now+300d', end: 'now+365d' },
+    freezeWindow: { start: 'now+299d', end: iso(365 * day + 3_600_000) },
+  });
+  assert.ok(yearAhead.ok, JSON.stringify(!yearAhead.ok && yearAhead.errors));
+});
+
+test('one launch id shape for the plan, the derived id and the API: the longest derived id fits', () => {
+  const service = `s${'e'.repeat(62)}`;
+  const version = `1.${'0'.repeat(60)}+b`;
+  const result = checkPlan({ ...fastPlan(), service, version, launchId: undefined });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+  const id = launchIdFor(result.plan);
+  assert.equal(id.length, 128);
+  assert.ok(launchIdSchema.safeParse(id).success, id);
+  assert.ok(checkPlan({ ...fastPlan(), launchId: id }).ok, 'a plan may name that id itself');
+  for (const bad of ['x'.repeat(129), 'Upper-Case', '-leading', 'a/b', ''])
+    assert.ok(!launchIdSchema.safeParse(bad).success, bad);
 });

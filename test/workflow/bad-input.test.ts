@@ -316,4 +316,51 @@ describe('bad input', { concurrency: true }, () => {
     );
     await assertNoFailedWorkflowTasks(h, ids);
   });
+
+  test('a plan with out-of-range times or durations started straight through Temporal fails at once as an invalid plan, never a workflow-task loop', async () => {
+    const good = fastPlan({ service: 'bad-bounds' });
+    const bad: [string, unknown, RegExp][] = [
+      // Was "Invalid time value" thrown in the first workflow task, retried for ever.
+      [
+        'a window ending in 273,000 years',
+        { ...good, launchWindow: { start: 'now', end: 'now+99999999d' } },
+        /launchWindow\.end: /,
+      ],
+      [
+        'a monitoring window of 2,700 years',
+        { ...good, monitoring: { ...good.monitoring, window: '999999999d' } },
+        /monitoring\.window: at most /,
+      ],
+      [
+        'the drill aimed at production',
+        { ...good, environments: { production: 'prod', staging: 'prod' } },
+        /environments\.staging: must differ from environments\.production/,
+      ],
+    ];
+    const ids: string[] = [];
+    await Promise.all(
+      bad.map(async ([what, plan, expected], i) => {
+        const handle = await h.env.client.workflow.start('launch', {
+          taskQueue: h.taskQueue,
+          workflowId: `bad-bounds-${i}`,
+          args: [{ plan }],
+        });
+        ids.push(handle.workflowId);
+        const settled = await Promise.race([
+          handle.result().then(
+            () => new Error('completed'),
+            (err: unknown) => err,
+          ),
+          new Promise((resolve) => setTimeout(() => resolve(new Error('still running after 15 s')), 15_000)),
+        ]);
+        assert.ok(settled instanceof WorkflowFailedError, `${what}: ${String(settled)}`);
+        const cause = settled.cause;
+        assert.ok(cause instanceof ApplicationFailure, `${what}: ${String(cause)}`);
+        assert.equal(cause.type, INVALID_PLAN_TYPE, what);
+        assert.equal(cause.nonRetryable, true);
+        assert.match(cause.message, expected, what);
+      }),
+    );
+    await assertNoFailedWorkflowTasks(h, ids);
+  });
 });
