@@ -5,8 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { submitConfigChange } from '../../api/freeze-gate.js';
 import type { IntegrationsConfig } from '../../integrations/config.js';
-import { auditQuery, checklistQuery, statusQuery, submitSignalUpdate } from '../../workflows/messages.js';
+import {
+  auditQuery,
+  checklistQuery,
+  requestConfigChangeUpdate,
+  statusQuery,
+  submitSignalUpdate,
+} from '../../workflows/messages.js';
 import { approveEverything, autopilot, goodReview } from '../support/approver.js';
 import { eventually, startHarness, startLaunch, type Harness } from '../support/temporal.js';
 import { startWorld, type World } from '../support/world.js';
@@ -96,5 +103,50 @@ describe('on-call identity and the freeze window', { concurrency: true }, () => 
     assert.equal(item?.status, 'failed');
     assert.match(item?.reason ?? '', missing);
     assert.equal(ackRequested, false, 'nobody was asked for an ack nobody could send');
+  });
+
+  test('inside a launch the freeze lifts at freezeWindow.end: audited, and the freeze gate allows changes again', async () => {
+    // Long enough to reach the 10 % review (held there), short enough to pass while it waits.
+    const windowMs = 40_000;
+    const now = Date.now();
+    const end = new Date(now + windowMs).toISOString();
+    const handle = await startLaunch(h, 'freeze-ends', {
+      launchWindow: { start: new Date(now - 60_000).toISOString(), end },
+      freezeWindow: { start: new Date(now - 120_000).toISOString(), end },
+    });
+    const change = { by: 'ci-bot', change: 'raise-pool-size' };
+    void autopilot(handle, (p) => (p.signal === 'metricsReview' ? null : approveEverything(p)));
+    await eventually(
+      () => handle.query(statusQuery),
+      (s) => s.pendingApprovals.some((p) => p.signal === 'metricsReview' && p.stage === 10),
+      'the 10% review is awaited',
+    );
+    const during = await handle.executeUpdate(requestConfigChangeUpdate, { args: [change] });
+    assert.equal(during.allowed, false, 'the freeze holds inside its window');
+    assert.ok(Date.now() < now + windowMs, 'the 10% review was reached inside the freeze window');
+
+    await new Promise((r) => setTimeout(r, now + windowMs + 1_000 - Date.now()));
+    assert.equal((await handle.query(statusQuery)).phase, 'TRAFFIC', 'the launch still runs');
+    const afterEnd = await handle.executeUpdate(requestConfigChangeUpdate, { args: [change] });
+    assert.deepEqual([afterEnd.allowed, afterEnd.reason], [true, 'no freeze is active']);
+    const lifted = (await handle.query(auditQuery)).filter((e) => e.action === 'freeze-lifted');
+    assert.deepEqual(
+      lifted.map((e) => e.reason),
+      ['freeze window ended'],
+    );
+    // The API's gate no longer finds the launch among the freeze holders.
+    const gate = await eventually(
+      () => submitConfigChange(h.env.client, { service: 'freeze-ends', ...change }),
+      (answer) => answer.allowed,
+      'the freeze gate allows the change',
+      10_000,
+    );
+    assert.deepEqual(gate.launches, []);
+
+    await handle.signal('abort', { by: 'sre-sam', reason: 'test done' });
+    const result = await handle.result();
+    assert.equal(result.phase, 'ROLLED_BACK', JSON.stringify(result));
+    const liftedAtEnd = (await handle.query(auditQuery)).filter((e) => e.action === 'freeze-lifted');
+    assert.equal(liftedAtEnd.length, 1, 'lifted once');
   });
 });
