@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { person } from '../domain/plan.js';
 
 export const INTEGRATION_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
 
@@ -177,11 +178,22 @@ export const githubCiSchema = z.strictObject({
   timeoutMs,
   tokenEnv,
 });
+/**
+ * Who acknowledges for an on-call person: PagerDuty names people by display name ("Olivia
+ * Smith"), approvals by user name. `identities` maps PagerDuty user ids to approver identities and
+ * wins; an unmapped user acknowledges as their PagerDuty e-mail unless `emailAsIdentity` is false.
+ */
 export const pagerdutyOnCallSchema = z.strictObject({
   type: z.literal('pagerduty'),
   url: httpUrl,
   timeoutMs,
   tokenEnv,
+  /** PagerDuty user id (e.g. `PXPGF42`) → the identity whose `onCallAck` counts. */
+  identities: z
+    .record(z.string().regex(/^[A-Z0-9]{1,32}$/, 'a PagerDuty user id such as PXPGF42'), person)
+    .optional(),
+  /** Default true: an unmapped user's PagerDuty e-mail is their identity. */
+  emailAsIdentity: z.boolean().optional(),
 });
 export const pagerdutyIncidentsSchema = z.strictObject({
   type: z.literal('pagerduty'),

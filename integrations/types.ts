@@ -83,7 +83,22 @@ export interface CiStatus {
   latestRun(pipeline: string, branch: string): Promise<CiRun | null>;
 }
 
-export type OnCallShift = { person: string; schedule: string; start: string; end: string };
+export type OnCallShift = {
+  /**
+   * The approver identity whose `onCallAck` counts (server mapping, else the e-mail); null when
+   * the integration could not map this user to one.
+   */
+  person: string | null;
+  /** Where `person` came from. */
+  identitySource: 'mapping' | 'email' | null;
+  /** How the on-call system names the user ("Olivia Smith"): for people, never for checks. */
+  displayName: string;
+  /** The on-call system's user id, the key of a mapping. */
+  userId: string;
+  schedule: string;
+  start: string;
+  end: string;
+};
 
 export interface OnCall {
   /** Who is on call now for the schedule (PagerDuty shaped: `/oncalls`). */

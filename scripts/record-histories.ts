@@ -130,7 +130,7 @@ const scenarios: Record<string, Scenario> = {
       (a) => a !== null,
       'first evaluation',
     );
-    await handle.signal('onCallAck', { by: 'oncall-olivia' });
+    await handle.signal('onCallAck', { by: 'olivia@example.com' });
     const result = await handle.result();
     if (result.runs < 2) throw new Error(`monitoring did not continue as new (${result.runs} runs)`);
     return [

@@ -64,7 +64,7 @@ async function main() {
       `[demo] CI, on-call, incidents, tracker, docs, secrets, backups and chat are SIMULATED on ${demo.world.url}`,
     );
     log(
-      `[demo] known-bad build: 3.0.0-bad; on call: ${demo.world.onCallPerson}; review links go under ${demo.world.url}/docs/`,
+      `[demo] known-bad build: 3.0.0-bad; on call: ${demo.world.onCallUser?.name ?? 'nobody'} (acknowledges as ${demo.world.onCallUser?.email ?? '-'}); review links go under ${demo.world.url}/docs/`,
     );
   }
   const registry = createIntegrationRegistry(config);

@@ -4,7 +4,7 @@
  * launches by search attribute and asks them through the `requestConfigChange` update; the
  * answer and every override are audited.
  */
-import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { parseSignalPayload } from '../domain/approvals.js';
 import { accepted, refused, type RecordAudit } from './outcomes.js';
 import { authorizedSenders, configChangeRequestSchema, describePayloadErrors } from '../domain/messages.js';
@@ -18,6 +18,11 @@ export class FreezeDesk {
   active = false;
   /** Changes an override approver allowed, each usable once. */
   private readonly overrides = new Map<string, string>();
+  /**
+   * Resolves at `freezeWindow.end` (workflow time), once the freeze has been lifted; rejects if
+   * the holder is cancelled first. Set by `activate`.
+   */
+  windowEnd: Promise<void> | undefined;
 
   constructor(
     private readonly plan: LaunchPlan,
@@ -41,6 +46,11 @@ export class FreezeDesk {
       via: 'workflow',
       detail: { freezeWindow: this.plan.freezeWindow },
     });
+    // The freeze ends with its window, not with its holder: a launch may wait days for its review.
+    const ended = sleep(Math.max(1, Date.parse(this.plan.freezeWindow.end) - Date.now()));
+    this.windowEnd = ended.then(() => this.lift('freeze window ended'));
+    // A cancelled holder lifts the freeze on its own way out (compensation, lockdown failure).
+    this.windowEnd.catch(() => undefined);
   }
 
   lift(reason: string) {

@@ -3,7 +3,7 @@
  * rules, then prove the freeze holds by sending an unauthorized change through the freeze gate
  * and finding its refusal in the audit log.
  */
-import { sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ConfigSnapshot } from '../activities/config-snapshot.js';
 import { abortLaunch } from './abort.js';
 import { checks } from './activity-options.js';
@@ -110,12 +110,8 @@ export function lockdown(input: TaskInput): Promise<WithOutcome<LockdownResult>>
         `lockdown checks failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
       );
     }
-    if (desk) {
-      // Standalone: hold the freeze until its window ends.
-      const remaining = Date.parse(plan.freezeWindow.end) - Date.now();
-      if (remaining > 0) await sleep(remaining);
-      desk.lift('freeze window ended');
-    }
+    // Standalone: hold the freeze until its window ends (the desk lifts it then).
+    if (desk) await desk.windowEnd;
     return { snapshot };
   });
 }

@@ -22,7 +22,8 @@ export type MonitoringCarry = {
   state: AnalysisState;
   slotsSeen: number;
   lastSlot: number;
-  onCall: { person: string; requestedAt: number; ackBy?: string; ackAt?: string };
+  /** `person`: the approver identity asked to acknowledge; `name`: how the rotation shows them. */
+  onCall: { person: string; name?: string; requestedAt: number; ackBy?: string; ackAt?: string };
   runs: number;
   /** This task's items and audit entries so far: its outcome at the end holds all of them. */
   task: TaskCarry;
@@ -60,16 +61,29 @@ export function monitoring(input: MonitoringInput) {
         );
         abortLaunch('check-failed', `no on-call person in schedule ${plan.monitoring.onCallSchedule}`);
       }
+      if (shift.person === null) {
+        // Nobody could send an ack the launch would accept: say which mapping is missing now,
+        // rather than roll back at the ack timeout.
+        const missing =
+          `no approver identity for on-call ${shift.displayName} (user ${shift.userId}, schedule ` +
+          `${plan.monitoring.onCallSchedule}): map it in the server's integrations config, ` +
+          `oncall.${plan.integrations.oncall}.identities["${shift.userId}"]`;
+        await rt.fail(id('policy.on-call'), missing, {
+          userId: shift.userId,
+          displayName: shift.displayName,
+        });
+        abortLaunch('check-failed', missing);
+      }
       await rt.announce(
         `Heightened monitoring: ${plan.service} ${plan.version} for ${plan.monitoring.window}`,
-        `${shift.person} is on call (${plan.monitoring.onCallSchedule}) and is asked to acknowledge.`,
+        `${shift.displayName} is on call (${plan.monitoring.onCallSchedule}) and is asked to acknowledge as "${shift.person}".`,
       );
       carry = {
         startedAt: Date.now(),
         state: { evaluations: 0, runs: {}, totals: {} },
         slotsSeen: 0,
         lastSlot: -1,
-        onCall: { person: shift.person, requestedAt: Date.now() },
+        onCall: { person: shift.person, name: shift.displayName, requestedAt: Date.now() },
         runs: 0,
         task: rt.carry(),
       };
@@ -94,6 +108,7 @@ export function monitoring(input: MonitoringInput) {
             {
               schedule: plan.monitoring.onCallSchedule,
               person: c.onCall.person,
+              ...(c.onCall.name ? { name: c.onCall.name } : {}),
               acknowledgedAt: c.onCall.ackAt,
             },
             ack.by,

@@ -171,16 +171,25 @@ const routes: Route[] = [
     pattern: /^\/oncalls$/,
     handler: (w, _p, query) => {
       const now = Date.now();
-      const oncalls =
-        w.onCallPerson === null
-          ? []
-          : query.getAll('schedule_ids[]').map((id) => ({
-              user: { id: 'PUSER01', summary: w.onCallPerson, type: 'user_reference' },
-              schedule: { id, summary: id, type: 'schedule_reference' },
-              escalation_level: 1,
-              start: new Date(now - 12 * 3_600_000).toISOString(),
-              end: new Date(now + 12 * 3_600_000).toISOString(),
-            }));
+      // As PagerDuty: a user reference (id, display name as summary) unless `include[]=users`
+      // asks for the full user object, which carries `name` and `email`.
+      const fullUsers = query.getAll('include[]').includes('users');
+      const oncalls = query.getAll('schedule_ids[]').flatMap((id) => {
+        const user = w.onCallBySchedule.has(id) ? w.onCallBySchedule.get(id) : w.onCallUser;
+        if (!user) return [];
+        const reference = { id: user.id, summary: user.name, self: `${w.url}/users/${user.id}` };
+        return [
+          {
+            user: fullUsers
+              ? { ...reference, type: 'user', name: user.name, email: user.email, time_zone: 'UTC' }
+              : { ...reference, type: 'user_reference' },
+            schedule: { id, summary: id, type: 'schedule_reference' },
+            escalation_level: 1,
+            start: new Date(now - 12 * 3_600_000).toISOString(),
+            end: new Date(now + 12 * 3_600_000).toISOString(),
+          },
+        ];
+      });
       return { status: 200, json: { oncalls, limit: 25, offset: 0, more: false } };
     },
   },

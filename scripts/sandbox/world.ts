@@ -68,6 +68,8 @@ export type IntegrityState = { acknowledgedWrites: number; verifiedWrites: numbe
 export type CiRunState = { status: string; conclusion: string | null };
 /** A number, or a failure mode; `non-scalar` answers two series. */
 export type MetricOverride = number | 'nan' | 'empty' | 'error' | 'non-scalar';
+/** A PagerDuty user as `/oncalls?include[]=users` answers it; `summary` is the display name, as in PagerDuty. */
+export type WorldOnCallUser = { id: string; name: string; email: string };
 
 export const NOTIFIER_CHANNELS = ['launch-announce', 'sre-oncall'];
 /** People of the test plans who have a private channel (approval codes reach them there). */
@@ -125,7 +127,10 @@ export class World {
     flags: '{"new-checkout": true, "debug-panel": false}',
     lockfile: DEFAULT_LOCKFILE,
   };
-  onCallPerson: string | null = 'oncall-olivia';
+  /** Who is on call in every schedule without an entry in `onCallBySchedule`; null = nobody. */
+  onCallUser: WorldOnCallUser | null = { id: 'PUSER01', name: 'Olivia Smith', email: 'olivia@example.com' };
+  /** Per-schedule answers, so concurrent tests can give their own schedule its own person (or nobody). */
+  readonly onCallBySchedule = new Map<string, WorldOnCallUser | null>();
   readonly incidents: WorldIncident[] = [];
   /** Latest CI run for any pipeline/branch; null = no runs. */
   ciRun: CiRunState | null = { status: 'completed', conclusion: 'success' };

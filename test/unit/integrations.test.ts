@@ -192,11 +192,62 @@ describe('ci, on-call, incidents', () => {
     await assert.rejects(ci.latestRun('not-a-repo', 'main'), /owner\/repo/);
   });
 
-  it('names who is on call, or nobody', async () => {
+  it('names who is on call by approver identity (their e-mail), not by PagerDuty display name, or nobody', async () => {
     const oncall = registry.get('oncall', 'default');
-    assert.equal((await oncall.current('PSCHED1'))?.person, 'oncall-olivia');
-    world.onCallPerson = null;
+    const shift = await oncall.current('PSCHED1');
+    assert.deepEqual(
+      { ...shift, start: undefined, end: undefined },
+      {
+        person: 'olivia@example.com',
+        identitySource: 'email',
+        displayName: 'Olivia Smith',
+        userId: 'PUSER01',
+        schedule: 'PSCHED1',
+        start: undefined,
+        end: undefined,
+      },
+    );
+    // The e-mail is only in the full user object, which PagerDuty sends when asked for it.
+    assert.match(world.requests.at(-1)?.query ?? '', /include%5B%5D=users/);
+    world.onCallUser = { id: 'PUSER02', name: 'Noah Jones', email: 'Noah.Jones@Example.COM' };
+    assert.equal((await oncall.current('PSCHED1'))?.person, 'noah.jones@example.com');
+    world.onCallUser = null;
     assert.equal(await oncall.current('PSCHED1'), null);
+  });
+
+  it('maps PagerDuty user ids to identities from the server config, before the e-mail', async () => {
+    const base = world.integrationsConfig();
+    const config = loadIntegrationsConfig({
+      ...base,
+      oncall: {
+        mapped: { type: 'pagerduty', url: world.url, identities: { PUSER01: 'olivia' } },
+        'mapping-only': { type: 'pagerduty', url: world.url, identities: {}, emailAsIdentity: false },
+      },
+    });
+    const withMapping = createIntegrationRegistry(config);
+    const mapped = await withMapping.get('oncall', 'mapped').current('PSCHED1');
+    assert.equal(mapped?.person, 'olivia');
+    assert.equal(mapped?.identitySource, 'mapping');
+    assert.equal(mapped?.displayName, 'Olivia Smith');
+    // Not mapped, e-mail not wanted: no identity, said so (never the display name).
+    const unmapped = await withMapping.get('oncall', 'mapping-only').current('PSCHED1');
+    assert.equal(unmapped?.person, null);
+    assert.equal(unmapped?.identitySource, null);
+    assert.equal(unmapped?.userId, 'PUSER01');
+    // A mapping to something that is not an approver identity is refused when the config loads.
+    assert.throws(
+      () =>
+        loadIntegrationsConfig({
+          oncall: {
+            default: {
+              type: 'pagerduty',
+              url: world.url,
+              identities: { PUSER01: 'Olivia Smith', 'bad id': 'x' },
+            },
+          },
+        }),
+      /oncall\.default\.identities\.PUSER01: a user name or e-mail without spaces[\s\S]*oncall\.default\.identities\.bad id/,
+    );
   });
 
   it('lists only unresolved incidents of the service', async () => {

@@ -65,7 +65,7 @@ describe('standalone tasks', { concurrency: true }, () => {
       (a) => a !== null,
       'first evaluation',
     );
-    await handle.signal('onCallAck', { by: 'oncall-olivia' });
+    await handle.signal('onCallAck', { by: 'olivia@example.com' });
     const result = await handle.result();
     assert.ok(result.runs >= 3, `continued as new (${result.runs} runs)`);
     assert.ok(result.evaluations >= 6, `${result.evaluations} evaluations`);
