@@ -37,7 +37,11 @@ import { rollbackDrill } from './rollback-drill.js';
 import { TASK_FAILED_TYPE, type TaskInput } from './task-runtime.js';
 import { trafficRamp } from './traffic.js';
 
-export type LaunchInput = { plan: unknown };
+export type LaunchInput = {
+  plan: unknown;
+  /** Heightened monitoring continues-as-new after this many evaluations (2–400; tests use few). */
+  monitoringEvaluationsPerRun?: number;
+};
 export type LaunchResult = { launchId: string; phase: TerminalPhase; abort: AbortInfo | null };
 
 /** Each task: its workflow, the phase the launch is in while it runs, and its child workflow id suffix. */
@@ -57,6 +61,7 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
   // `input` itself may be anything when started from the UI or CLI (no arguments, a bare plan).
   const plan = checkPlanInWorkflow((input as Partial<LaunchInput> | null | undefined)?.plan);
   const launchId = launchIdFor(plan);
+  const evaluationsPerRun = (input as Partial<LaunchInput> | null | undefined)?.monitoringEvaluationsPerRun;
   const book = new LaunchBook(plan, launchId);
   const freeze = new FreezeDesk(plan, launchId, (entry) => book.record(entry));
   const undo = new Compensations(plan, launchId, book);
@@ -167,7 +172,13 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
       const result = (await scope.run(async () => {
         const child = await startChild(workflow as Workflow, {
           workflowId: book.status.activeTaskWorkflowId!,
-          args: [{ plan, launchId } satisfies TaskInput],
+          args: [
+            {
+              plan,
+              launchId,
+              ...(task === '5.5' && typeof evaluationsPerRun === 'number' ? { evaluationsPerRun } : {}),
+            } satisfies TaskInput & { evaluationsPerRun?: number },
+          ],
         });
         return child.result();
       })) as WithOutcome<object>;

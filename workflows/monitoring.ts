@@ -125,7 +125,11 @@ export function monitoring(input: MonitoringInput) {
       intervalMs,
       state: c.state,
       startedAt: c.startedAt,
-      maxEvaluations: input.evaluationsPerRun ?? EVALUATIONS_PER_RUN,
+      // Bounded whatever a caller starting it by hand passes: at least 2, at most the default.
+      maxEvaluations: Math.min(
+        EVALUATIONS_PER_RUN,
+        Math.max(2, Math.floor(Number(input.evaluationsPerRun) || EVALUATIONS_PER_RUN)),
+      ),
       stopWhen: () => ackTimedOut || workflowInfo().continueAsNewSuggested,
       onEvaluated: (results) => rt.reportAnalysis(results),
     });

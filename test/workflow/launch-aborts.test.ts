@@ -190,6 +190,49 @@ describe('aborts', { concurrency: true }, () => {
     assert.equal(h.world.getVersion('opabort', 'production', 'canary'), '1.0.0');
   });
 
+  test('an abort after heightened monitoring continued as new rolls back within an interval (the cancel reaches the run in progress)', async () => {
+    const plan = fastPlan({
+      service: 'can-abort',
+      launchId: 'can-abort-launch',
+      monitoring: { window: '10m', interval: '1s', onCallSchedule: 'checkout-primary' },
+    });
+    const handle = await h.env.client.workflow.start(launch, {
+      taskQueue: h.taskQueue,
+      workflowId: plan.launchId!,
+      args: [{ plan, monitoringEvaluationsPerRun: 3 }],
+    });
+    void autopilot(handle);
+    const monitor = h.env.client.workflow.getHandle(`${plan.launchId}/monitoring`);
+    const firstRun = await eventually(
+      () => monitor.describe(),
+      (d) => d.status.name === 'RUNNING',
+      'monitoring started',
+      90_000,
+    );
+    // Wait for a later run: the first one has closed (continued as new).
+    await eventually(
+      () => monitor.describe(),
+      (d) => d.runId !== firstRun.runId,
+      'monitoring continued as new',
+      30_000,
+    );
+    assert.equal(h.world.getCanaryPercent('can-abort', 'production'), 100);
+    const abortedAt = Date.now();
+    await handle.signal('abort', { by: 'sre-sam', reason: 'pager storm' });
+    const status = await eventually(
+      () => handle.query(statusQuery),
+      (s) => ['ROLLING_BACK', 'ROLLED_BACK'].includes(s.phase),
+      'rollback started',
+      10_000,
+    );
+    assert.ok(Date.now() - abortedAt < 5_000, `rollback began ${Date.now() - abortedAt} ms after the abort`);
+    assert.notEqual(status.phase, 'MONITORING');
+    const result = await handle.result();
+    assert.equal(result.phase, 'ROLLED_BACK', JSON.stringify(result));
+    assert.equal(result.abort?.cause, 'operator-abort');
+    assert.equal(h.world.getCanaryPercent('can-abort', 'production'), 0);
+  });
+
   test('a plan started straight through Temporal is validated by the workflow and fails with the fields named', async () => {
     const bad = {
       ...fastPlan({ service: 'bad-plan', launchId: 'bad-plan-launch' }),
