@@ -9,7 +9,7 @@
  * marked provisional until the outcome replaces them.
  */
 import { log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { approvalBehindItem } from '../domain/approval-items.js';
+import { checkApprovalItem } from '../domain/approval-items.js';
 import { boundAudit } from '../domain/approvals.js';
 import { checklistSummary, type ChecklistState, type ItemState } from '../domain/checklist.js';
 import { catalogItem, type TaskId } from '../domain/checklist-catalog.js';
@@ -184,30 +184,10 @@ export class LaunchBook {
   }
 
   private withApprovalChecked(id: string, item: ItemState, task: TaskId): ItemState {
-    const needed = approvalBehindItem(id, this.plan);
-    if (!needed || item.status !== 'passed') return { ...item, id };
-    const approval = this.accepted.find(
-      (a) =>
-        a.task === task &&
-        a.name === needed.signal &&
-        a.by === item.verifiedBy &&
-        (needed.stage === undefined || a.stage === needed.stage),
-    );
-    if (approval)
-      return {
-        ...item,
-        id,
-        evidence: { ...item.evidence, approval: { seq: approval.seq, identity: approval.identity } },
-      };
-    const reason = `passed without a ${needed.signal} the launch accepted from ${item.verifiedBy ?? 'anyone'}`;
-    this.record({ ...SYSTEM, action: 'taskOutcome', outcome: 'refused', task, reason: `${id}: ${reason}` });
-    return {
-      id,
-      status: 'failed',
-      reason,
-      verifiedAt: new Date().toISOString(),
-      verifiedBy: 'launch-control',
-    };
+    const checked = checkApprovalItem({ ...item, id }, task, this.accepted, this.plan, new Date().toISOString());
+    if (checked.refusal)
+      this.record({ ...SYSTEM, action: 'taskOutcome', outcome: 'refused', task, reason: `${id}: ${checked.refusal}` });
+    return checked.item;
   }
 
   private endTask() {
