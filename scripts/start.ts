@@ -20,6 +20,8 @@ import { installRuntime, WORKER_METRICS_ENV } from '../worker/telemetry.js';
 import { codecCorsOrigins } from '../api/routes/codec.js';
 import { clientExtras, describeExtras, temporalExtrasFromEnv } from '../worker/temporal-extras.js';
 import { createLaunchWorker } from '../worker/worker.js';
+import { IDENTITY_KEY_ENV } from '../worker/identity-proof.js';
+import { randomBytes } from 'node:crypto';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { startDemoEnvironment } from './demo/environment.js';
 import { resolveTemporalCli } from './temporal-cli.js';
@@ -49,6 +51,11 @@ async function main() {
     stops.push(devServer.stop);
   }
   const settings = temporalSettingsFromEnv(process.env, devServer?.address);
+  if (!process.env[IDENTITY_KEY_ENV]) {
+    // Worker and API run in this one process: a fresh key lets API approvals be audited verified.
+    process.env[IDENTITY_KEY_ENV] = randomBytes(32).toString('base64');
+    log(`[start] ${IDENTITY_KEY_ENV} unset: a fresh key for this run (API approvals are verified)`);
+  }
 
   let config = await integrationsConfigFromEnv();
   if (!config) {

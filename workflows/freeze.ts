@@ -92,6 +92,14 @@ export class FreezeDesk {
         reason: `${payload.by} may not override the freeze; allowed: ${allowed.join(', ')}`,
         code: 'forbidden',
       });
+    if (identity !== 'verified' && this.plan.approvals.requireVerifiedIdentity)
+      return refused(this.record, {
+        actor: payload.by,
+        action,
+        via,
+        reason: 'this plan requires a verified identity: send it through the API with your token',
+        code: 'forbidden',
+      });
     if (!this.active)
       return refused(this.record, {
         actor: payload.by,

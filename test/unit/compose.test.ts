@@ -279,12 +279,27 @@ describe('docker-compose.yml', () => {
     assert.deepEqual([...new Set(named)].sort(), Object.keys(compose.volumes ?? {}).sort());
   });
 
-  test('gives the worker its integration tokens from an optional, git-ignored env file', async () => {
+  test('gives the worker its integration tokens, and worker and api their shared identity key, from optional, git-ignored env files', async () => {
     const envFiles = service('worker').env_file ?? [];
-    assert.deepEqual(envFiles, [{ path: 'deploy/secrets.env', required: false }]);
-    assert.equal(service('api').env_file, undefined, 'the API calls no integrations');
-    assert.match(read('deploy/.gitignore'), /^secrets\.env$/m);
-    assert.match(read('deploy/Dockerfile.dockerignore'), /^deploy\/secrets\.env$/m);
+    assert.deepEqual(envFiles, [
+      { path: 'deploy/secrets.env', required: false },
+      { path: 'deploy/identity.env', required: false },
+    ]);
+    // The API calls no integrations: it gets only the identity key.
+    assert.deepEqual(service('api').env_file, [{ path: 'deploy/identity.env', required: false }]);
+    for (const file of ['secrets.env', 'identity.env']) {
+      assert.match(read('deploy/.gitignore'), new RegExp(`^${file.replace('.', '\\.')}$`, 'm'));
+      assert.match(
+        read('deploy/Dockerfile.dockerignore'),
+        new RegExp(`^deploy/${file.replace('.', '\\.')}$`, 'm'),
+      );
+    }
+    assert.deepEqual(
+      read('deploy/identity.example.env')
+        .split('\n')
+        .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line)),
+      ['LAUNCH_CONTROL_IDENTITY_KEY='],
+    );
     // The example lists exactly the variables the example integrations file names.
     const config = await loadIntegrationsConfigFile(join(ROOT, 'deploy/integrations.example.yaml'));
     const tokenEnvs = new Set(
