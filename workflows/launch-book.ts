@@ -184,9 +184,21 @@ export class LaunchBook {
   }
 
   private withApprovalChecked(id: string, item: ItemState, task: TaskId): ItemState {
-    const checked = checkApprovalItem({ ...item, id }, task, this.accepted, this.plan, new Date().toISOString());
+    const checked = checkApprovalItem(
+      { ...item, id },
+      task,
+      this.accepted,
+      this.plan,
+      new Date().toISOString(),
+    );
     if (checked.refusal)
-      this.record({ ...SYSTEM, action: 'taskOutcome', outcome: 'refused', task, reason: `${id}: ${checked.refusal}` });
+      this.record({
+        ...SYSTEM,
+        action: 'taskOutcome',
+        outcome: 'refused',
+        task,
+        reason: `${id}: ${checked.refusal}`,
+      });
     return checked.item;
   }
 
