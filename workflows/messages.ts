@@ -28,13 +28,14 @@ export const publicSignals = {
 
 export const SIGNAL_DESCRIPTIONS: Record<SignalName, string> = {
   goNoGo:
-    'Go/no-go decision after the readiness review. JSON: {"by": "<approver>", "decision": "go" | "no-go", "comment": "…"}',
+    'Go/no-go decision after the readiness review. JSON: {"by": "<approver>", "decision": "go" | "no-go", "comment": "…", "code": "<one-time code, if sent to you>"}',
   metricsReview:
-    'Metrics review at a traffic stage. JSON: {"by": "<approver>", "stage": 10, "verdict": "proceed" | "abort", "comment": "…"}',
+    'Metrics review at a traffic stage. JSON: {"by": "<approver>", "stage": 10, "verdict": "proceed" | "abort", "comment": "…", "code": "<one-time code, if sent to you>"}',
   abort: 'Abort the launch and roll back. JSON: {"by": "<rollback authority or owner>", "reason": "…"}',
   freezeOverride:
     'Allow one config change during the freeze. JSON: {"by": "<override approver>", "reason": "…", "change": "<change id>"}',
-  onCallAck: 'The person on call confirms the heightened-monitoring watch. JSON: {"by": "<person on call>"}',
+  onCallAck:
+    'The person on call confirms the heightened-monitoring watch. JSON: {"by": "<person on call>", "code": "<one-time code, if sent to you>"}',
   postLaunchReview:
     'Post-launch review. JSON: {"by": "<review owner>", "issues": [], "improvements": ["…"], "lessons": "…", "runbooksUrl": "…", "architectureDocsUrl": "…", "actionItems": [{"title": "…", "owner": "…", "due": "2026-12-31"}]}',
 };
