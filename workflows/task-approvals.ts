@@ -68,7 +68,7 @@ export class TaskApprovals {
     const where = `Send the signal "${name}" on launch ${rt.launchId} (Temporal UI → Send a Signal, or POST /launches/${rt.launchId}/signals/${name}) before ${entry.timeoutAt} with:\n${JSON.stringify(entry.expects)}`;
     const codesNote = rt.plan.approvals.codes ? await this.mintCodes(entry, title, where) : '';
     this.pending = [...this.pending, entry];
-    rt.markChanged();
+    rt.show({ nextTimer: { what: `${name} approval timeout`, at: entry.timeoutAt } });
     await rt.announce(
       title,
       `${opts.approvers.length ? `From: ${opts.approvers.join(', ')}. ` : ''}${where}${codesNote}`,
@@ -85,7 +85,7 @@ export class TaskApprovals {
       answer = this.takeAccepted(entry.key) ?? (await this.confirmWithLaunch(entry));
     }
     this.pending = this.pending.filter((p) => p !== entry);
-    rt.markChanged();
+    rt.show({ nextTimer: null });
     recordApprovalWait(name, answer ? 'answered' : 'timeout', (Date.now() - Date.parse(requestedAt)) / 1000);
     if (!answer) return null;
     return {
