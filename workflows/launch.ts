@@ -39,6 +39,7 @@ import { checkPlanInWorkflow } from './plan-check.js';
 import { readiness } from './readiness.js';
 import { postLaunchReview } from './review.js';
 import { rollbackDrill } from './rollback-drill.js';
+import { acquireServiceLock } from './service-lock.js';
 import { trafficRamp } from './traffic.js';
 import { refuseUnhandledSignals } from './task-runtime.js';
 
@@ -200,6 +201,10 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
     }
   }
 
+  // One launch per service and production environment: a second ends here, having touched nothing.
+  const lock = await acquireServiceLock(plan, launchId, record);
+  if (lock.conflict) return finish('ABORTED', lock.conflict);
+
   let promoted = false;
   try {
     await runTask('READINESS', '5.1', readiness, 'readiness');
@@ -310,6 +315,7 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
         ...(book.status.task ? { task: book.status.task } : {}),
       };
     book.setPhase(phase, null);
+    await lock.release();
     countLaunchEnded(phase, plan.service);
     if (book.status.abort) countAbort(book.status.abort.cause, plan.service);
     await CancellationScope.nonCancellable(() =>
