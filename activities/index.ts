@@ -15,6 +15,7 @@ import type {
   ProbeResult,
 } from '../integrations/types.js';
 import { submitConfigChange } from '../api/freeze-gate.js';
+import { readServiceLock } from '../api/service-lock.js';
 import type { AuditEntry } from '../domain/launch-state.js';
 import { auditQuery } from '../workflows/messages.js';
 import { createApprovalActivities } from './approvals.js';
@@ -201,6 +202,13 @@ export function createActivities({
           'FreezeNotVisible',
         );
       return answer;
+    },
+
+    /** Who holds a service's launch lock: Temporal refused a launch's lock without saying. */
+    async readServiceLock(input: ServiceEnv) {
+      if (!temporal)
+        throw ApplicationFailure.nonRetryable('the worker has no Temporal client to read a service lock');
+      return readServiceLock(temporal, input.service, input.environment);
     },
 
     /** The audit log of a launch, read through its query, to verify the trail as an auditor would. */

@@ -83,6 +83,19 @@ export const launchExistsSchema = z.object({
   links: linksSchema,
 });
 
+/** 409 of `POST /launches`: another launch of the service runs, or the id is not a launch's. */
+export const launchConflictSchema = errorSchema.extend({
+  error: z.literal('conflict'),
+  runningLaunchId: z.string().nullable().optional().meta({
+    description:
+      'the launch running for this service and production environment; null when the lock is occupied by a workflow that is not a launch',
+  }),
+  lockWorkflowId: z.string().optional().meta({
+    description: 'the Temporal workflow id of the lock: `launch-lock/<service>/<production environment>`',
+  }),
+  links: z.object({ running: z.string().meta({ description: 'the running launch' }) }).optional(),
+});
+
 export const launchListItemSchema = z.object({
   launchId: z.string(),
   service: z.string().nullable(),

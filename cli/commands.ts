@@ -110,6 +110,8 @@ const start: Command = {
     'Prints the launch id and its links. Starting the same launch id again starts nothing:',
     'it prints the existing launch (exit 0) and notes when your plan differs from the running one.',
     'A refused plan (400) prints every bad field, one per line, and exits 2.',
+    'While another launch of the service runs in the same production environment: 409, the running',
+    'launch is named, exit 5.',
   ],
   async run(ctx, [file = '']) {
     const plan = await readPlan(file);

@@ -10,7 +10,8 @@ const EXIT_CODES = [
   '  2    usage error, unreadable file, or invalid request (400: every bad field is printed)',
   '  3    watch: the launch ended ABORTED, ROLLED_BACK or FAILED (the cause is printed)',
   '  4    not authenticated or not allowed (401/403, including an approver the launch refuses)',
-  '  5    conflict (409): that action is not awaited now, or the launch has ended',
+  '  5    conflict (409): that action is not awaited now, or the launch has ended;',
+  '       start: another launch of the service runs in that production environment (it is named)',
   '  130  interrupted (Ctrl-C)',
 ];
 

@@ -85,7 +85,9 @@ export type AbortCause =
   | 'check-failed'
   | 'activity-failed'
   | 'launch-window-closed'
-  | 'invalid-plan';
+  | 'invalid-plan'
+  /** Another launch of the service runs in the same production environment (`domain/service-lock.ts`). */
+  | 'launch-conflict';
 
 export type AbortInfo = { cause: AbortCause; detail: string; by?: string; task?: TaskId; at: string };
 

@@ -13,6 +13,7 @@ export const ABORT_CAUSES: Record<AbortCause, string> = {
   'activity-failed': 'an integration still failing after its retries',
   'launch-window-closed': 'the launch window closed before the ramp finished',
   'invalid-plan': 'a plan that fails validation',
+  'launch-conflict': 'another launch of the service running in the same production environment',
 };
 
 export function rollbackSteps(plan: LaunchPlan): string[] {

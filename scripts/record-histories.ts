@@ -22,6 +22,7 @@ import { approveEverything, autopilot, goodReview } from '../test/support/approv
 import { fastPlan } from '../test/support/plans.js';
 import { historyToFixture } from '../test/support/replay.js';
 import { eventually, startHarness, type Harness } from '../test/support/temporal.js';
+import { serviceLockWorkflowId } from '../domain/service-lock.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../test/fixtures/histories/', import.meta.url));
 const CHILDREN = ['readiness', 'lockdown', 'rollback-drill', 'traffic', 'monitoring', 'review'] as const;
@@ -60,6 +61,8 @@ const scenarios: Record<string, Scenario> = {
     return [
       { file: 'launch-live', workflowId: handle.workflowId },
       ...CHILDREN.map((c) => ({ file: `task-${c}`, workflowId: `${handle.workflowId}/${c}` })),
+      // The launch's service lock, released (cancelled) at its end.
+      { file: 'service-lock', workflowId: serviceLockWorkflowId('fx-live', 'production') },
     ];
   },
   /** ROLLED_BACK: a breach at 10 % aborts the ramp; the saga undoes production. */

@@ -6,3 +6,4 @@ export { trafficRamp } from './traffic.js';
 export { rollbackDrill } from './rollback-drill.js';
 export { monitoring } from './monitoring.js';
 export { postLaunchReview } from './review.js';
+export { serviceLock } from './service-lock.js';

@@ -34,6 +34,7 @@ import { checkPlanInWorkflow } from './plan-check.js';
 import { readiness } from './readiness.js';
 import { postLaunchReview } from './review.js';
 import { rollbackDrill } from './rollback-drill.js';
+import { acquireServiceLock } from './service-lock.js';
 import { TASK_FAILED_TYPE, type TaskInput } from './task-runtime.js';
 import { trafficRamp } from './traffic.js';
 
@@ -77,6 +78,10 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
         .catch(() => undefined);
   });
   const prod = { service: plan.service, environment: plan.environments.production };
+
+  // One launch per service and production environment: a second ends here, having touched nothing.
+  const lock = await acquireServiceLock(plan, launchId, (entry) => book.record(entry));
+  if (lock.conflict) return finish('ABORTED', lock.conflict);
 
   let promoted = false;
   try {
@@ -235,6 +240,7 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
   async function finish(phase: TerminalPhase, details: AbortDetails | null): Promise<LaunchResult> {
     if (details) markAborted(details);
     book.setPhase(phase, null);
+    await lock.release();
     countLaunchEnded(phase, plan.service);
     if (book.status.abort) countAbort(book.status.abort.cause, plan.service);
     await CancellationScope.nonCancellable(async () => {

@@ -5,6 +5,7 @@
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
@@ -12,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { checkPlan, launchIdFor, launchPlanSchema, slug, type LaunchPlan } from '../../domain/plan.js';
+import { conflictMessage, describeLockHolder, serviceLockWorkflowId } from '../../domain/service-lock.js';
 import { INTEGRATION_KINDS } from '../../integrations/types.js';
 import type { LaunchInput } from '../../workflows/launch.js';
 import {
@@ -24,9 +26,10 @@ import type { ApiContext } from '../context.js';
 import { conflict, invalidRequest, parseOr400, type FieldError } from '../errors.js';
 import { LAUNCH_WORKFLOW_TYPE, launchLinks } from '../launch-handles.js';
 import type { Operation } from '../operations.js';
+import { readServiceLock } from '../service-lock.js';
 import {
-  errorSchema,
   KNOWN_PHASES,
+  launchConflictSchema,
   launchCreatedSchema,
   launchExistsSchema,
   launchListItemSchema,
@@ -53,7 +56,7 @@ const startLaunchOperation: Operation = {
   operationId: 'startLaunch',
   summary: 'Start a launch from a plan',
   description:
-    'Idempotent on the launch id (`<service>-<version>` unless the plan sets `launchId`): the same id again returns the existing launch (200, `created: false`) and never starts a second one. A 400 names every bad field, including integrations this server has no configuration for.',
+    'Idempotent on the launch id (`<service>-<version>` unless the plan sets `launchId`): the same id again returns the existing launch (200, `created: false`) and never starts a second one. One launch per service and production environment runs at a time: while another runs, 409 names it. A 400 names every bad field, including integrations this server has no configuration for.',
   tag: 'launches',
   access: 'operator',
   mutating: true,
@@ -79,9 +82,10 @@ const startLaunchOperation: Operation = {
       headers: { Location: { description: 'the launch', schema: { type: 'string' } } },
     },
     409: {
-      description: 'The id belongs to a workflow that is not a launch.',
-      schema: errorSchema,
-      name: 'Error',
+      description:
+        'Another launch of this service runs in the same production environment (`runningLaunchId` names it; one launch per service and production environment at a time), or the id belongs to a workflow that is not a launch. A launch started through Temporal in the same instant can still win the race: this launch then answers 201 and ends `ABORTED` with abort cause `launch-conflict`.',
+      schema: launchConflictSchema,
+      name: 'LaunchConflict',
     },
   },
 };
@@ -167,6 +171,38 @@ function listItem(ctx: ApiContext, e: WorkflowExecutionInfo): z.infer<typeof lau
   };
 }
 
+/**
+ * 409 when another launch of the service runs in the same production environment. The engine
+ * enforces the rule itself (`workflows/service-lock.ts`); this only answers before starting a
+ * launch that would end ABORTED at once. A launch that takes the lock between this read and its
+ * own start still gets its 201, and then ends ABORTED (`launch-conflict`) naming the other one.
+ */
+async function refuseSecondLaunchOfService(ctx: ApiContext, plan: LaunchPlan, launchId: string) {
+  const environment = plan.environments.production;
+  const lock = await readServiceLock(ctx.client, plan.service, environment);
+  if (lock.state === 'free' || lock.state === 'releasing') return;
+  if (lock.state === 'held' && lock.holderLaunchId === launchId) return; // a re-post: 200 below
+  // A re-post of a launch that exists (e.g. ended) still answers with that launch (200).
+  if (await workflowExists(ctx, launchId)) return;
+  const lockWorkflowId = serviceLockWorkflowId(plan.service, environment);
+  const runningLaunchId = lock.state === 'held' ? lock.holderLaunchId : null;
+  throw conflict(conflictMessage(plan.service, environment, describeLockHolder(lock, lockWorkflowId)), {
+    runningLaunchId,
+    lockWorkflowId,
+    ...(runningLaunchId ? { links: { running: launchLinks(ctx, runningLaunchId).self } } : {}),
+  });
+}
+
+async function workflowExists(ctx: ApiContext, workflowId: string): Promise<boolean> {
+  try {
+    await ctx.client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
 export const launchesRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   const { client } = ctx;
 
@@ -184,6 +220,7 @@ export const launchesRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     const launchId = launchIdFor(plan);
     const links = launchLinks(ctx, launchId);
     const planSha256 = planFingerprint(plan, request.body);
+    await refuseSecondLaunchOfService(ctx, plan, launchId);
 
     try {
       const input: LaunchInput = { plan };

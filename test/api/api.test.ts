@@ -429,3 +429,52 @@ test('re-posting a plan with relative times says samePlan: true; a different pla
   assert.equal((await api.post(`/launches/${id}/abort`, { by: 'sre-sam', reason: 'test done' })).status, 202);
   await api.statusWhen(id, isTerminal, 'the launch to end');
 });
+
+test('one launch per service and production environment: a second is a 409 naming the running one; re-posts still answer 200', async () => {
+  const service = 'api-lock';
+  const first = fastPlan({ launchId: 'api-lock-a', service });
+  const second = fastPlan({ launchId: 'api-lock-b', service, version: '2.0.1' });
+  assert.equal((await api.post('/launches', first)).status, 201);
+  await api.statusWhen(
+    'api-lock-a',
+    (s) => s.pendingApprovals.some((p) => p.signal === 'goNoGo'),
+    'the first launch to hold its lock',
+  );
+
+  const refused = await api.post('/launches', second);
+  assert.equal(refused.status, 409, refused.body);
+  assert.equal(refused.json.error, 'conflict');
+  assert.equal(refused.json.runningLaunchId, 'api-lock-a');
+  assert.equal(refused.json.lockWorkflowId, 'launch-lock/api-lock/production');
+  assert.match(refused.json.message, /api-lock-a/);
+  await assert.rejects(h.env.client.workflow.getHandle('api-lock-b').describe(), /not found/i);
+
+  // The running launch's own id keeps its idempotent answer.
+  const again = await api.post('/launches', first);
+  assert.equal(again.status, 200, again.body);
+  assert.equal(again.json.samePlan, true);
+
+  assert.equal(
+    (await api.post('/launches/api-lock-a/abort', { by: 'sre-sam', reason: 'test done' })).status,
+    202,
+  );
+  await api.statusWhen('api-lock-a', isTerminal, 'the first launch to end');
+  await h.env.client.workflow.getHandle('api-lock-a').result();
+  const now = await api.post('/launches', second);
+  assert.equal(now.status, 201, now.body);
+  await api.statusWhen(
+    'api-lock-b',
+    (s) => s.pendingApprovals.some((p) => p.signal === 'goNoGo'),
+    'the second launch to hold its lock',
+  );
+  // An ended launch's id re-posted while another launch of its service runs: still that launch (200).
+  const ended = await api.post('/launches', first);
+  assert.equal(ended.status, 200, ended.body);
+  assert.equal(ended.json.temporalStatus, 'COMPLETED');
+
+  assert.equal(
+    (await api.post('/launches/api-lock-b/abort', { by: 'sre-sam', reason: 'test done' })).status,
+    202,
+  );
+  await api.statusWhen('api-lock-b', isTerminal, 'the second launch to end');
+});

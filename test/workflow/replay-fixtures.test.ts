@@ -86,6 +86,7 @@ test('recorded histories of every workflow type replay against the current workf
     'trafficRamp',
     'monitoring',
     'postLaunchReview',
+    'serviceLock',
   ])
     assert.ok(types.has(type), `a fixture of workflow type ${type} (have: ${[...types].join(', ')})`);
 
