@@ -70,7 +70,12 @@ describe('security', { concurrency: true }, () => {
     // The person on call is decided at run time: a stranger's ack is not awaited, so refused too.
     await handle.signal('onCallAck', { by: 'mallory' });
 
-    const audit = await handle.query(auditQuery);
+    // The ack is checked against the running task's state (an activity), so its refusal lands a moment later.
+    const audit = await eventually(
+      () => handle.query(auditQuery),
+      (a) => a.filter((e) => e.actor === 'mallory').length >= 11,
+      'eleven refusals',
+    );
     const mallory = audit.filter((e) => e.actor === 'mallory');
     assert.equal(mallory.length, 11, JSON.stringify(mallory, null, 1));
     assert.ok(mallory.every((e) => e.outcome === 'refused' && e.identity === 'claimed'));
