@@ -54,9 +54,16 @@ export function createApprovalActivities({ integrations, temporal, identityKey }
     return temporal;
   };
 
-  async function readTaskState(workflowId: string): Promise<TaskState | null> {
+  /**
+   * The task's state, only from a workflow this launch started: anyone who can start workflows
+   * could start one under the task's id first, and its answers must not count.
+   */
+  async function readTaskState(workflowId: string, launchId: string): Promise<TaskState | null> {
     try {
-      return await client().workflow.getHandle(workflowId).query(taskStateQuery);
+      const handle = client().workflow.getHandle(workflowId);
+      const description = await handle.describe();
+      if (description.parentExecution?.workflowId !== launchId) return null;
+      return await handle.query(taskStateQuery);
     } catch (err) {
       // Not started yet, or gone: nothing is awaited there. Anything else is retried.
       if (/not found|not exist/i.test((err as Error).message)) return null;
@@ -66,8 +73,8 @@ export function createApprovalActivities({ integrations, temporal, identityKey }
 
   return {
     /** A running task's live state (checklist, pending approvals, traffic), read through its query. */
-    async readTaskState(input: { workflowId: string }): Promise<TaskState | null> {
-      return readTaskState(input.workflowId);
+    async readTaskState(input: { workflowId: string; launchId: string }): Promise<TaskState | null> {
+      return readTaskState(input.workflowId, input.launchId);
     },
 
     /** The approvals a launch accepted for one task: the only ones that task may act on. */
@@ -80,7 +87,9 @@ export function createApprovalActivities({ integrations, temporal, identityKey }
     async checkApprovalClaim(claim: ApprovalClaim): Promise<ClaimCheck> {
       const pending =
         claim.pending ??
-        (claim.taskWorkflowId ? ((await readTaskState(claim.taskWorkflowId))?.pending ?? null) : null);
+        (claim.taskWorkflowId
+          ? ((await readTaskState(claim.taskWorkflowId, claim.launchId))?.pending ?? null)
+          : null);
       const by = String(claim.payload.by);
       const base = { pending };
       if (claim.proof !== undefined) {

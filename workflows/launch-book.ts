@@ -153,7 +153,7 @@ export class LaunchBook {
       if (!belongsTo(id, expected)) continue;
       this.checklist[id] = this.withApprovalChecked(id, item, expected);
     }
-    for (const entry of outcome.audit.slice(-1_000))
+    for (const entry of outcome.audit)
       this.audit.push({
         ...boundAudit({
           actor: entry.actor,

@@ -5,7 +5,12 @@
  * task's live state when the task prompts it.
  */
 import { condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
-import { decidePendingApproval, parseSignalPayload, signalNameForAudit } from '../domain/approvals.js';
+import {
+  claimedSender,
+  decidePendingApproval,
+  parseSignalPayload,
+  signalNameForAudit,
+} from '../domain/approvals.js';
 import { IDENTITY_PROOF_MAX_AGE_MS, withoutCode } from '../domain/identity.js';
 import type { Identity, Phase } from '../domain/launch-state.js';
 import { authorizedSenders, isSignalName, SIGNAL_NAMES, type SignalName } from '../domain/messages.js';
@@ -29,6 +34,7 @@ import { refuseUnhandledSignals } from './unhandled-signals.js';
 type Via = 'signal' | 'update';
 type Payload = Record<string, unknown> & { by: string };
 type Sender = { identity: Identity; identityDetail: string };
+type Refusal = { refusal: string; forged: boolean };
 
 const ABORTABLE_PHASES: Phase[] = [
   'STARTING',
@@ -43,6 +49,8 @@ export class LaunchDesk {
   abortRequest: AbortDetails | null = null;
   /** Nonces of API proofs already used, with when they can be forgotten (the proof has expired). */
   private readonly usedNonces = new Map<string, number>();
+  /** Approval codes seen in any signal (each is good for one appearance). */
+  private readonly spentCodes = new Set<string>();
   private taskStateWanted = false;
 
   constructor(
@@ -98,6 +106,20 @@ export class LaunchDesk {
 
   /** goNoGo, metricsReview, onCallAck, postLaunchReview: accepted only for a request the running task has open. */
   private async approval(name: SignalName, raw: unknown, via: Via, proof: unknown): Promise<ApprovalOutcome> {
+    // A code is spent by its first appearance, whatever becomes of that signal: once in history,
+    // anyone who reads history has seen it.
+    const code = (raw as { code?: unknown } | null)?.code;
+    if (typeof code === 'string') {
+      if (this.spentCodes.has(code))
+        return refused(this.record, {
+          actor: claimedSender(raw),
+          action: name,
+          via,
+          reason: 'this approval code was already used; approve through the API',
+          code: 'forbidden',
+        });
+      this.spentCodes.add(code);
+    }
     const parsed = parseSignalPayload(name, raw);
     if (!parsed.accepted)
       return refused(this.record, {
@@ -128,9 +150,12 @@ export class LaunchDesk {
       launchId: this.launchId,
       taskWorkflowId,
       name,
-      payload,
+      // As received: the API's MAC covers the body it sent, before any trimming by the schema.
+      payload: raw as Record<string, unknown>,
       ...(proof === undefined ? {} : { proof }),
     });
+    const replayed = this.spendNonce(check);
+    if (replayed) return refuse(replayed, 'forbidden');
     if (this.book.status.activeTaskWorkflowId !== taskWorkflowId)
       return refuse(`no ${name} is awaited now`, 'conflict');
     const open = (check.pending ?? []).filter((p) => !this.book.accepted.some((a) => a.pendingKey === p.key));
@@ -176,7 +201,7 @@ export class LaunchDesk {
     const allowed = authorizedSenders(this.plan, 'abort');
     if (!allowed.includes(by))
       return refuse(`${by} may not abort; allowed: ${allowed.join(', ')}`, 'forbidden');
-    const sender = await this.identify('abort', parsed.payload as Payload, proof);
+    const sender = await this.identify('abort', raw, proof);
     // An abort is a safety action: a claimed one is taken (and audited as claimed) under every plan.
     if ('refusal' in sender && sender.forged) return refuse(sender.refusal, 'forbidden');
     if (this.abortRequest || !ABORTABLE_PHASES.includes(this.book.status.phase))
@@ -190,7 +215,7 @@ export class LaunchDesk {
   private async freezeOverride(raw: unknown, via: Via, proof: unknown): Promise<ApprovalOutcome> {
     const parsed = parseSignalPayload('freezeOverride', raw);
     if (parsed.accepted) {
-      const sender = await this.identify('freezeOverride', parsed.payload as Payload, proof);
+      const sender = await this.identify('freezeOverride', raw, proof);
       if ('refusal' in sender)
         return refused(this.record, {
           actor: (parsed.payload as Payload).by,
@@ -205,38 +230,37 @@ export class LaunchDesk {
   }
 
   /** Who sent an action that no task request covers (abort, freeze override): API proof, or a claim. */
-  private async identify(
-    name: SignalName,
-    payload: Payload,
-    proof: unknown,
-  ): Promise<Sender | { refusal: string; forged: boolean }> {
-    if (proof === undefined && payload.code === undefined)
+  private async identify(name: SignalName, raw: unknown, proof: unknown): Promise<Sender | Refusal> {
+    if (proof === undefined)
       return this.sender({ identity: 'claimed', identityDetail: 'no proof: a name typed into a signal' });
     const check = await trustReads.checkApprovalClaim({
       launchId: this.launchId,
       taskWorkflowId: null,
       name,
-      payload,
+      // As received: the API's MAC covers the body it sent, before any trimming by the schema.
+      payload: raw as Record<string, unknown>,
       proof,
     });
-    return this.sender(check);
+    const replayed = this.spendNonce(check);
+    return replayed ? { refusal: replayed, forged: true } : this.sender(check);
   }
 
-  /** The identity to audit, or why the action is refused: a forged or reused proof, or a claim the plan does not take. */
-  private sender(check: {
-    identity: Identity;
-    identityDetail: string;
-    forged?: string;
-    nonce?: string;
-  }): Sender | { refusal: string; forged: boolean } {
+  /**
+   * A verified API proof is spent at once, whatever the action's fate: a proof read from history
+   * (an update's input is stored there) can never be sent again. Returns the refusal of a reuse.
+   */
+  private spendNonce(check: { nonce?: string }): string | null {
+    if (!check.nonce) return null;
+    const now = Date.now();
+    for (const [nonce, until] of this.usedNonces) if (until < now) this.usedNonces.delete(nonce);
+    if (this.usedNonces.has(check.nonce)) return 'this identity proof was already used';
+    this.usedNonces.set(check.nonce, now + 2 * IDENTITY_PROOF_MAX_AGE_MS);
+    return null;
+  }
+
+  /** The identity to audit, or why the action is refused: a forged proof or code, or a claim the plan does not take. */
+  private sender(check: { identity: Identity; identityDetail: string; forged?: string }): Sender | Refusal {
     if (check.forged) return { refusal: check.forged, forged: true };
-    if (check.nonce) {
-      const now = Date.now();
-      for (const [nonce, until] of this.usedNonces) if (until < now) this.usedNonces.delete(nonce);
-      if (this.usedNonces.has(check.nonce))
-        return { refusal: 'this identity proof was already used', forged: true };
-      this.usedNonces.set(check.nonce, now + 2 * IDENTITY_PROOF_MAX_AGE_MS);
-    }
     if (check.identity !== 'verified' && this.plan.approvals.requireVerifiedIdentity)
       return { refusal: VERIFIED_IDENTITY_REQUIRED, forged: false };
     return { identity: check.identity, identityDetail: check.identityDetail };
@@ -269,7 +293,7 @@ export class LaunchDesk {
       this.taskStateWanted = false;
       const workflowId = this.book.status.activeTaskWorkflowId!;
       try {
-        const state = await trustReads.readTaskState({ workflowId });
+        const state = await trustReads.readTaskState({ workflowId, launchId: this.launchId });
         if (state && workflowId === this.book.status.activeTaskWorkflowId) this.book.showTaskState(state);
       } catch {
         // Live state is only a view; the task's outcome still arrives.

@@ -15,6 +15,7 @@ import {
   startChild,
   TemporalFailure,
   type Workflow,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { TaskId } from '../domain/checklist-catalog.js';
 import type { AbortInfo, ActivePhase, TerminalPhase } from '../domain/launch-state.js';
@@ -30,7 +31,7 @@ import { lockdown } from './lockdown.js';
 import type { TaskOutcome, WithOutcome } from './messages.js';
 import { countAbort, countLaunchEnded } from './metrics.js';
 import { monitoring } from './monitoring.js';
-import { checkPlanInWorkflow } from './plan-check.js';
+import { checkPlanInWorkflow, INVALID_PLAN_TYPE } from './plan-check.js';
 import { readiness } from './readiness.js';
 import { postLaunchReview } from './review.js';
 import { rollbackDrill } from './rollback-drill.js';
@@ -62,6 +63,14 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
   // `input` itself may be anything when started from the UI or CLI (no arguments, a bare plan).
   const plan = checkPlanInWorkflow((input as Partial<LaunchInput> | null | undefined)?.plan);
   const launchId = launchIdFor(plan);
+  // Proofs, codes and the tasks' workflow ids name the launch by this id, and the API reaches it
+  // by its workflow id: the two must be one (a decoy could otherwise start another launch's tasks).
+  if (workflowInfo().workflowId !== launchId)
+    throw ApplicationFailure.create({
+      type: INVALID_PLAN_TYPE,
+      nonRetryable: true,
+      message: `invalid launch plan: launchId: the launch id "${launchId}" must be the workflow id ("${workflowInfo().workflowId}")`,
+    });
   const evaluationsPerRun = (input as Partial<LaunchInput> | null | undefined)?.monitoringEvaluationsPerRun;
   const book = new LaunchBook(plan, launchId);
   const freeze = new FreezeDesk(plan, launchId, (entry) => book.record(entry));

@@ -35,11 +35,11 @@ export function lockdown(input: TaskInput): Promise<WithOutcome<LockdownResult>>
       desk.activate();
     }
 
-    await rt.pass(id('policy.freeze-window'), {
+    rt.pass(id('policy.freeze-window'), {
       freezeWindow: plan.freezeWindow,
       registeredBy: standalone ? workflowInfo().workflowId : launchId,
     });
-    await rt.pass(id('policy.override-process'), {
+    rt.pass(id('policy.override-process'), {
       overrideApprovers: plan.approvals.freezeOverride,
       signal: 'freezeOverride',
       payload: { by: '<override approver>', reason: '<why>', change: '<change id>' },
@@ -51,8 +51,8 @@ export function lockdown(input: TaskInput): Promise<WithOutcome<LockdownResult>>
       environment: plan.environments.production,
       debugRules: plan.lockdown.debugRules,
     });
-    await rt.pass(id('configuration.env-locked'), { sha256: snapshot.env.sha256, keys: snapshot.env.keys });
-    await rt.verdict(
+    rt.pass(id('configuration.env-locked'), { sha256: snapshot.env.sha256, keys: snapshot.env.keys });
+    rt.verdict(
       id('configuration.flags-locked'),
       !snapshot.flags.error,
       { sha256: snapshot.flags.sha256, flags: snapshot.flags.flags },
@@ -60,7 +60,7 @@ export function lockdown(input: TaskInput): Promise<WithOutcome<LockdownResult>>
     );
     const lockOk =
       !snapshot.lockfile.error && snapshot.lockfile.packages > 0 && snapshot.lockfile.unpinned.length === 0;
-    await rt.verdict(
+    rt.verdict(
       id('configuration.dependencies-locked'),
       lockOk,
       { ...snapshot.lockfile },
@@ -70,7 +70,7 @@ export function lockdown(input: TaskInput): Promise<WithOutcome<LockdownResult>>
           : `not pinned: ${snapshot.lockfile.unpinned.join(', ')}`),
     );
     const { violations, checkedKeys } = snapshot.debug;
-    await rt.verdict(
+    rt.verdict(
       id('configuration.debug-disabled'),
       violations.length === 0,
       { rules: plan.lockdown.debugRules, checkedKeys, violations },
@@ -82,7 +82,7 @@ export function lockdown(input: TaskInput): Promise<WithOutcome<LockdownResult>>
     const answer = await checks.probeFreezeGate({ service: plan.service, change, by: ENGINE });
     const refusals = answer.launches.filter((l) => !l.allowed);
     const blocked = !answer.allowed && refusals.length === answer.launches.length;
-    await rt.verdict(
+    rt.verdict(
       id('verification.unauthorized-change-blocked'),
       blocked,
       { change, answer },
@@ -95,7 +95,7 @@ export function lockdown(input: TaskInput): Promise<WithOutcome<LockdownResult>>
     const inOrder = audit.every((e, i) => e.seq === i + 1);
     const auditOk =
       !!entry && entry.action === 'configChangeRequest' && entry.outcome === 'refused' && inOrder;
-    await rt.verdict(
+    rt.verdict(
       id('verification.audit-trail'),
       auditOk,
       { auditEntry: entry ?? null, entries: audit.length, inOrder },

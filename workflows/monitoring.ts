@@ -3,14 +3,22 @@
  * window (a missed slot is a gap), the person on call confirms, a breach run rolls the launch back.
  * Long windows continue-as-new every few hundred evaluations so history stays bounded.
  */
-import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  isCancellation,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PendingApproval } from '../domain/launch-state.js';
 import { endedClean, type AnalysisState } from '../domain/analysis.js';
 import { durationMs } from '../domain/durations.js';
 import { THRESHOLD_CATEGORIES } from '../domain/plan.js';
 import { abortLaunch } from './abort.js';
 import { checks } from './activity-options.js';
 import { runAnalysis } from './analysis-loop.js';
-import { checkTaskInput } from './plan-check.js';
+import { checkTaskInput, INVALID_PLAN_TYPE } from './plan-check.js';
 import { TaskRuntime, type TaskCarry, type TaskInput } from './task-runtime.js';
 
 const id = (key: string) => `5.5.${key}`;
@@ -23,7 +31,15 @@ export type MonitoringCarry = {
   slotsSeen: number;
   lastSlot: number;
   /** `person`: the approver identity asked to acknowledge; `name`: how the rotation shows them. */
-  onCall: { person: string; name?: string; requestedAt: number; ackBy?: string; ackAt?: string };
+  onCall: {
+    person: string;
+    name?: string;
+    requestedAt: number;
+    ackBy?: string;
+    ackAt?: string;
+    /** The open request, carried so an ack the launch accepted for it is still found by the next run. */
+    request?: PendingApproval;
+  };
   runs: number;
   /** This task's items and audit entries so far: its outcome at the end holds all of them. */
   task: TaskCarry;
@@ -33,6 +49,7 @@ export type MonitoringInput = TaskInput & { carry?: MonitoringCarry; evaluations
 
 export function monitoring(input: MonitoringInput) {
   const { plan, launchId } = checkTaskInput(input);
+  checkCarry(input.carry);
   const rt = new TaskRuntime('5.5', plan, launchId, ['onCallAck'], input.carry?.task);
   return rt.finish(async () => {
     const windowMs = durationMs(plan.monitoring.window);
@@ -45,7 +62,7 @@ export function monitoring(input: MonitoringInput) {
 
     let carry = input.carry;
     if (!carry) {
-      await rt.pass(id('policy.window'), {
+      rt.pass(id('policy.window'), {
         window: plan.monitoring.window,
         interval: plan.monitoring.interval,
         evaluations: Math.ceil(windowMs / intervalMs),
@@ -55,10 +72,7 @@ export function monitoring(input: MonitoringInput) {
         schedule: plan.monitoring.onCallSchedule,
       });
       if (!shift) {
-        await rt.fail(
-          id('policy.on-call'),
-          `nobody is on call in schedule ${plan.monitoring.onCallSchedule}`,
-        );
+        rt.fail(id('policy.on-call'), `nobody is on call in schedule ${plan.monitoring.onCallSchedule}`);
         abortLaunch('check-failed', `no on-call person in schedule ${plan.monitoring.onCallSchedule}`);
       }
       if (shift.person === null) {
@@ -68,7 +82,7 @@ export function monitoring(input: MonitoringInput) {
           `no approver identity for on-call ${shift.displayName} (user ${shift.userId}, schedule ` +
           `${plan.monitoring.onCallSchedule}): map it in the server's integrations config, ` +
           `oncall.${plan.integrations.oncall}.identities["${shift.userId}"]`;
-        await rt.fail(id('policy.on-call'), missing, {
+        rt.fail(id('policy.on-call'), missing, {
           userId: shift.userId,
           displayName: shift.displayName,
         });
@@ -92,10 +106,15 @@ export function monitoring(input: MonitoringInput) {
 
     // The on-call confirmation runs beside the monitoring; its timeout fails safe.
     let ackTimedOut = false;
+    let ackFailed: unknown = null;
     if (!c.onCall.ackBy) {
       const remaining = Math.max(1, c.onCall.requestedAt + durationMs(plan.approvals.timeout) - Date.now());
       void rt.approvals
-        .awaitApproval('onCallAck', { approvers: [c.onCall.person], timeoutMs: remaining })
+        .awaitApproval('onCallAck', {
+          approvers: [c.onCall.person],
+          timeoutMs: remaining,
+          ...(c.onCall.request ? { resume: c.onCall.request } : {}),
+        })
         .then(async (ack) => {
           if (!ack) {
             ackTimedOut = true;
@@ -103,7 +122,7 @@ export function monitoring(input: MonitoringInput) {
           }
           c.onCall.ackBy = ack.by;
           c.onCall.ackAt = rt.now();
-          await rt.pass(
+          rt.pass(
             id('policy.on-call'),
             {
               schedule: plan.monitoring.onCallSchedule,
@@ -114,8 +133,11 @@ export function monitoring(input: MonitoringInput) {
             ack.by,
           );
         })
-        // Cancelled with the launch (operator abort): nothing is waiting for the ack any more.
-        .catch(() => undefined);
+        // Cancelled with the launch (operator abort): nothing waits for the ack any more. Anything
+        // else (the launch could not be read) must not leave the window waiting for ever.
+        .catch((err) => {
+          if (!isCancellation(err)) ackFailed = err;
+        });
     }
 
     const run = await runAnalysis({
@@ -130,7 +152,7 @@ export function monitoring(input: MonitoringInput) {
         EVALUATIONS_PER_RUN,
         Math.max(2, Math.floor(Number(input.evaluationsPerRun) || EVALUATIONS_PER_RUN)),
       ),
-      stopWhen: () => ackTimedOut || workflowInfo().continueAsNewSuggested,
+      stopWhen: () => ackTimedOut || ackFailed !== null || workflowInfo().continueAsNewSuggested,
       onEvaluated: (results) => rt.reportAnalysis(results),
     });
     for (const slot of run.slots) {
@@ -141,14 +163,19 @@ export function monitoring(input: MonitoringInput) {
     }
 
     if (run.outcome === 'abort' && run.decision.action === 'abort') {
-      await rt.fail(id('verification.stable'), run.decision.detail, { totals: run.state.totals });
+      rt.fail(id('verification.stable'), run.decision.detail, { totals: run.state.totals });
       abortLaunch(
         run.decision.cause === 'threshold-breach' ? 'monitoring-breach' : run.decision.cause,
         `during heightened monitoring: ${run.decision.detail}`,
       );
     }
+    if (ackFailed) {
+      const reason = `the on-call acknowledgement could not be confirmed: ${(ackFailed as Error).message}`;
+      rt.fail(id('policy.on-call'), reason);
+      abortLaunch('check-failed', reason);
+    }
     if (ackTimedOut) {
-      await rt.fail(
+      rt.fail(
         id('policy.on-call'),
         `${c.onCall.person} did not acknowledge within ${plan.approvals.timeout}`,
       );
@@ -156,18 +183,30 @@ export function monitoring(input: MonitoringInput) {
     }
     if (run.outcome === 'stopped') {
       // Not done yet: carry the counters, items and audit entries into a fresh run.
-      await condition(allHandlersFinished);
+      // An ack being read back from the launch is part of this run, not lost with it.
+      await condition(() => allHandlersFinished() && rt.approvals.settled);
+      const request = rt.approvals.pending.find((p) => p.signal === 'onCallAck');
       return continueAsNew<typeof monitoring>({
         ...input,
-        carry: { ...c, runs: c.runs + 1, task: rt.carry() },
+        carry: {
+          ...c,
+          onCall: { ...c.onCall, ...(request ? { request } : {}) },
+          runs: c.runs + 1,
+          task: rt.carry(),
+        },
       });
     }
 
     if (!c.onCall.ackBy) {
       // The window ended before the acknowledgement: wait for it, with what is left of the timeout.
-      await condition(() => ackTimedOut || !!c.onCall.ackBy);
+      await condition(() => ackTimedOut || ackFailed !== null || !!c.onCall.ackBy);
+      if (ackFailed) {
+        const reason = `the on-call acknowledgement could not be confirmed: ${(ackFailed as Error).message}`;
+        rt.fail(id('policy.on-call'), reason);
+        abortLaunch('check-failed', reason);
+      }
       if (ackTimedOut) {
-        await rt.fail(
+        rt.fail(
           id('policy.on-call'),
           `${c.onCall.person} did not acknowledge within ${plan.approvals.timeout}`,
         );
@@ -185,7 +224,7 @@ export function monitoring(input: MonitoringInput) {
       const blind = names.filter(
         (n) => (c.state.totals[n]?.inconclusive ?? 0) >= plan.analysis.consecutiveErrorLimit,
       );
-      await rt.verdict(
+      rt.verdict(
         id(`execution.${category}`),
         c.slotsSeen >= expectedSlots && blind.length === 0,
         {
@@ -203,14 +242,14 @@ export function monitoring(input: MonitoringInput) {
       integration: plan.integrations.incidents,
       service: plan.service,
     });
-    await rt.verdict(
+    rt.verdict(
       id('verification.no-incidents'),
       incidents.length === 0,
       { incidents },
       `${incidents.length} unresolved incident(s): ${incidents.map((i) => i.title).join('; ')}`,
     );
     const allNames = plan.analysis.thresholds.map((t) => t.name);
-    await rt.verdict(
+    rt.verdict(
       id('verification.stable'),
       endedClean(c.state, allNames),
       { evaluations: c.state.evaluations, totals: c.state.totals },
@@ -225,4 +264,34 @@ export function monitoring(input: MonitoringInput) {
       );
     return { evaluations: c.state.evaluations, runs: c.runs + 1 };
   });
+}
+
+/**
+ * The carry is this workflow's own continue-as-new state, but a start by hand can pass anything:
+ * its shape is checked so a bad one fails the run cleanly instead of its workflow task.
+ */
+function checkCarry(carry: unknown) {
+  if (carry === undefined) return;
+  const c = carry as Partial<MonitoringCarry> | null;
+  const ok =
+    !!c &&
+    typeof c === 'object' &&
+    typeof c.startedAt === 'number' &&
+    !!c.state &&
+    typeof c.state === 'object' &&
+    typeof c.slotsSeen === 'number' &&
+    typeof c.lastSlot === 'number' &&
+    typeof c.runs === 'number' &&
+    !!c.onCall &&
+    typeof c.onCall.person === 'string' &&
+    typeof c.onCall.requestedAt === 'number' &&
+    !!c.task &&
+    typeof c.task.checklist === 'object' &&
+    Array.isArray(c.task.audit);
+  if (!ok)
+    throw ApplicationFailure.create({
+      type: INVALID_PLAN_TYPE,
+      nonRetryable: true,
+      message: 'invalid task input: carry: not the state a monitoring run continues with',
+    });
 }

@@ -21,15 +21,15 @@ export function readiness(input: TaskInput): Promise<WithOutcome<{ decidedBy: st
     const now = Date.now();
 
     // Readiness policy: stated in the plan and consistent (the schema enforced the rules).
-    await rt.pass(id('policy.owners'), { owners: plan.owners });
-    await rt.verdict(
+    rt.pass(id('policy.owners'), { owners: plan.owners });
+    rt.verdict(
       id('policy.launch-window'),
       Date.parse(plan.launchWindow.end) > now,
       { launchWindow: plan.launchWindow },
       'the launch window has already closed',
     );
-    await rt.pass(id('policy.freeze-period'), { freezeWindow: plan.freezeWindow, coversLaunchWindow: true });
-    await rt.pass(id('policy.rollback-authority'), { rollbackAuthority: plan.approvals.rollbackAuthority });
+    rt.pass(id('policy.freeze-period'), { freezeWindow: plan.freezeWindow, coversLaunchWindow: true });
+    rt.pass(id('policy.rollback-authority'), { rollbackAuthority: plan.approvals.rollbackAuthority });
     const successSamples = await checks.runMetricQueries({
       integration: plan.integrations.metrics,
       queries: plan.successMetrics.map((m) => ({
@@ -38,7 +38,7 @@ export function readiness(input: TaskInput): Promise<WithOutcome<{ decidedBy: st
       })),
     });
     const brokenQueries = Object.entries(successSamples).filter(([, s]) => s.status === 'error');
-    await rt.verdict(
+    rt.verdict(
       id('policy.success-metrics'),
       brokenQueries.length === 0,
       { metrics: plan.successMetrics, samples: successSamples },
@@ -52,7 +52,7 @@ export function readiness(input: TaskInput): Promise<WithOutcome<{ decidedBy: st
       gates: plan.readiness.gates,
     });
     const openGates = gates.filter((g) => g.status !== 'passed');
-    await rt.verdict(
+    rt.verdict(
       id('system.gate-docs'),
       openGates.length === 0,
       { gates },
@@ -64,7 +64,7 @@ export function readiness(input: TaskInput): Promise<WithOutcome<{ decidedBy: st
       pipeline: plan.readiness.ciPipeline,
       branch: plan.readiness.ciBranch,
     });
-    await rt.verdict(
+    rt.verdict(
       id('system.ci-green'),
       run?.conclusion === 'success',
       { pipeline: plan.readiness.ciPipeline, branch: plan.readiness.ciBranch, run },
@@ -76,7 +76,7 @@ export function readiness(input: TaskInput): Promise<WithOutcome<{ decidedBy: st
       queries: [{ name: 'capacity', query: plan.readiness.capacityQuery }],
     });
     const headroom = capacity.capacity;
-    await rt.verdict(
+    rt.verdict(
       id('system.capacity'),
       headroom?.status === 'ok' && headroom.value >= plan.readiness.minCapacityHeadroom,
       { sample: headroom, minimum: plan.readiness.minCapacityHeadroom },
@@ -91,7 +91,7 @@ export function readiness(input: TaskInput): Promise<WithOutcome<{ decidedBy: st
       environment: production,
     });
     const missing = plan.readiness.requiredSecrets.filter((name) => !present.includes(name));
-    await rt.verdict(
+    rt.verdict(
       id('system.secrets'),
       missing.length === 0,
       { required: plan.readiness.requiredSecrets, missing },
@@ -104,7 +104,7 @@ export function readiness(input: TaskInput): Promise<WithOutcome<{ decidedBy: st
       environment: production,
     });
     const backupAge = backup.lastBackupAt ? now - Date.parse(backup.lastBackupAt) : Number.POSITIVE_INFINITY;
-    await rt.verdict(
+    rt.verdict(
       id('system.backups'),
       backupAge <= durationMs(plan.readiness.maxBackupAge) && backup.lastRestoreTestPassed === true,
       { ...backup, maxAge: plan.readiness.maxBackupAge },
@@ -116,10 +116,10 @@ export function readiness(input: TaskInput): Promise<WithOutcome<{ decidedBy: st
     // The review: every check passed, and the approvers were told what they decide on.
     const failed = Object.values(rt.checklist).filter((item) => item.status === 'failed');
     if (failed.length > 0) {
-      await rt.fail(id('verification.review-conducted'), 'readiness checks failed', {
+      rt.fail(id('verification.review-conducted'), 'readiness checks failed', {
         failed: failed.map((f) => f.id),
       });
-      await rt.item(id('verification.go-no-go'), 'skipped', { reason: 'readiness checks failed' });
+      rt.item(id('verification.go-no-go'), 'skipped', { reason: 'readiness checks failed' });
       abortLaunch(
         'check-failed',
         `readiness checks failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
@@ -135,25 +135,25 @@ export function readiness(input: TaskInput): Promise<WithOutcome<{ decidedBy: st
         launchId: launchId,
       },
     });
-    await rt.pass(id('verification.review-conducted'), { summary, notified: plan.notifications.channels });
+    rt.pass(id('verification.review-conducted'), { summary, notified: plan.notifications.channels });
 
     const decision = await rt.approvals.awaitApproval('goNoGo', {
       approvers: plan.approvals.goNoGo,
       timeoutMs: durationMs(plan.approvals.timeout),
     });
     if (!decision) {
-      await rt.fail(id('verification.go-no-go'), `no decision within ${plan.approvals.timeout}`);
+      rt.fail(id('verification.go-no-go'), `no decision within ${plan.approvals.timeout}`);
       abortLaunch('approval-timeout', `no go/no-go decision within ${plan.approvals.timeout}`);
     }
     if (decision.decision !== 'go') {
-      await rt.fail(id('verification.go-no-go'), `no-go from ${decision.by}`, { decision });
+      rt.fail(id('verification.go-no-go'), `no-go from ${decision.by}`, { decision });
       abortLaunch(
         'no-go',
         `${decision.by} decided no-go${decision.comment ? `: ${decision.comment}` : ''}`,
         decision.by,
       );
     }
-    await rt.pass(id('verification.go-no-go'), { decision }, decision.by);
+    rt.pass(id('verification.go-no-go'), { decision }, decision.by);
     return { decidedBy: decision.by };
   });
 }

@@ -30,7 +30,7 @@ export function postLaunchReview(input: TaskInput) {
             })
           : null;
       if (!review) {
-        await rt.fail(id('review.conducted'), `no complete review within ${plan.review.timeout}`);
+        rt.fail(id('review.conducted'), `no complete review within ${plan.review.timeout}`);
         throw ApplicationFailure.create({
           type: REVIEW_INCOMPLETE_TYPE,
           nonRetryable: true,
@@ -62,13 +62,13 @@ async function recordReview(
   launchId: string,
   review: PostLaunchReview,
 ) {
-  await rt.pass(id('review.conducted'), { by: review.by }, review.by);
-  await rt.pass(
+  rt.pass(id('review.conducted'), { by: review.by }, review.by);
+  rt.pass(
     id('review.issues'),
     { issues: review.issues, note: review.issues.length === 0 ? 'no issues reported' : undefined },
     review.by,
   );
-  await rt.pass(id('review.improvements'), { improvements: review.improvements }, review.by);
+  rt.pass(id('review.improvements'), { improvements: review.improvements }, review.by);
   const links = await checks.checkDocLinks({
     integration: docs,
     urls: [review.runbooksUrl, review.architectureDocsUrl],
@@ -78,7 +78,7 @@ async function recordReview(
     ['documentation.architecture-docs', links[1]],
   ] as const) {
     const ok = !!link && link.allowed && link.reachable;
-    await rt.verdict(
+    rt.verdict(
       id(key),
       ok,
       { ...link },
@@ -87,7 +87,7 @@ async function recordReview(
         : `not reachable: ${link?.detail}`,
     );
   }
-  await rt.pass(id('documentation.lessons'), { lessons: review.lessons }, review.by);
+  rt.pass(id('documentation.lessons'), { lessons: review.lessons }, review.by);
   const filed = await checks.fileActionItems({
     integration: tracker,
     project,
@@ -98,14 +98,14 @@ async function recordReview(
       ...(a.due ? { due: a.due } : {}),
     })),
   });
-  await rt.verdict(
+  rt.verdict(
     id('verification.action-items-tracked'),
     filed.length === review.actionItems.length && filed.every((f) => !!f.url),
     { filed },
     'some action items were not filed',
   );
   const unassigned = review.actionItems.filter((a, i) => filed[i]?.assignee !== a.owner);
-  await rt.verdict(
+  rt.verdict(
     id('verification.ownership'),
     unassigned.length === 0,
     { owners: review.actionItems.map((a) => ({ title: a.title, owner: a.owner })) },

@@ -23,7 +23,7 @@ export function rollbackDrill(input: TaskInput) {
     // whatever reached it, because it deploys a known-bad build.
     const productionProblem = drillEnvironmentProblem(plan.environments);
     if (productionProblem) {
-      await rt.fail(id('execution.bad-version-deployed'), `refused: ${productionProblem}`, {
+      rt.fail(id('execution.bad-version-deployed'), `refused: ${productionProblem}`, {
         environments: plan.environments,
       });
       abortLaunch('check-failed', `rollback drill refused: ${productionProblem}`);
@@ -36,7 +36,7 @@ export function rollbackDrill(input: TaskInput) {
     };
     const intervalMs = durationMs(plan.analysis.interval);
 
-    await rt.pass(id('design.triggers'), {
+    rt.pass(id('design.triggers'), {
       thresholds: plan.analysis.thresholds,
       consecutiveBreaches: plan.analysis.consecutiveBreaches,
       consecutiveErrorLimit: plan.analysis.consecutiveErrorLimit,
@@ -52,10 +52,10 @@ export function rollbackDrill(input: TaskInput) {
         launchId: launchId,
       },
     });
-    await rt.pass(id('design.steps'), { steps, sentTo: plan.notifications.channels });
+    rt.pass(id('design.steps'), { steps, sentTo: plan.notifications.channels });
     const known = await checks.notifierChannels({ integration: plan.integrations.notifier });
     const unknown = plan.notifications.channels.filter((c) => !known.includes(c));
-    await rt.verdict(
+    rt.verdict(
       id('design.communication'),
       unknown.length === 0,
       { channels: plan.notifications.channels, configured: known },
@@ -76,7 +76,7 @@ export function rollbackDrill(input: TaskInput) {
         changes.deploy({ ...staging, version: plan.drill.badVersion }),
       );
       badDeployed = true;
-      await rt.pass(id('execution.bad-version-deployed'), { ...deployed, environment: staging.environment });
+      rt.pass(id('execution.bad-version-deployed'), { ...deployed, environment: staging.environment });
 
       const target = {
         service: plan.service,
@@ -99,18 +99,16 @@ export function rollbackDrill(input: TaskInput) {
           detection.decision.action === 'abort'
             ? detection.decision.detail
             : 'no breach within the detection timeout';
-        await rt.fail(
-          id('execution.rollback-triggered'),
-          `the analysis did not detect the bad version: ${why}`,
-          { evaluations: detection.state.evaluations },
-        );
+        rt.fail(id('execution.rollback-triggered'), `the analysis did not detect the bad version: ${why}`, {
+          evaluations: detection.state.evaluations,
+        });
         abortLaunch('check-failed', `rollback drill: bad version not detected (${why})`);
       }
       const detectedAt = Date.now();
       await uninterrupted(() => changes.deploy({ ...staging, version: plan.previousVersion }));
       badDeployed = false;
       const rolledBackAt = Date.now();
-      await rt.pass(id('execution.rollback-triggered'), {
+      rt.pass(id('execution.rollback-triggered'), {
         breach: detection.decision.detail,
         detectionMs: detectedAt - deployedAt,
         rollbackMs: rolledBackAt - detectedAt,
@@ -131,7 +129,7 @@ export function rollbackDrill(input: TaskInput) {
         },
       });
       const recovered = recovery.outcome === 'stopped';
-      await rt.verdict(
+      rt.verdict(
         id('execution.recovery-observed'),
         recovered,
         {
@@ -151,7 +149,7 @@ export function rollbackDrill(input: TaskInput) {
         count: 1,
         spacingMs: 0,
       });
-      await rt.verdict(
+      rt.verdict(
         id('verification.rollback-successful'),
         version === plan.previousVersion && !!health?.ok,
         { version, health },
@@ -165,7 +163,7 @@ export function rollbackDrill(input: TaskInput) {
       });
       const noLoss =
         integrityAfter.missing === 0 && integrityAfter.verifiedWrites >= integrityBefore.acknowledgedWrites;
-      await rt.verdict(
+      rt.verdict(
         id('verification.no-data-loss'),
         noLoss,
         { before: integrityBefore, after: integrityAfter },

@@ -28,6 +28,10 @@ export class TaskApprovals {
   private deliveries = 0;
   /** Audit sequence numbers of the launch's acceptances already acted on. */
   private readonly used = new Set<number>();
+  /** Reads of the launch's acceptances under way. */
+  private confirming = 0;
+  /** Standalone runs: approval codes seen in any signal (each is good for one appearance). */
+  private readonly spentCodes = new Set<string>();
 
   constructor(
     private readonly rt: TaskRuntime,
@@ -49,9 +53,16 @@ export class TaskApprovals {
    */
   async awaitApproval<K extends SignalName>(
     name: K,
-    opts: { approvers: string[]; timeoutMs: number; stage?: number },
+    opts: {
+      approvers: string[];
+      timeoutMs: number;
+      stage?: number;
+      /** A request a previous run opened (continue-as-new): reopened as it was, not asked again. */
+      resume?: PendingApproval;
+    },
   ): Promise<ApprovalReceived<K> | null> {
     const { rt } = this;
+    if (opts.resume) return this.waitFor(opts.resume, opts.timeoutMs, true);
     const requestedAt = rt.now();
     const stageText = opts.stage === undefined ? '' : ` at ${opts.stage}%`;
     const entry: PendingApproval = {
@@ -67,15 +78,31 @@ export class TaskApprovals {
     const title = `Approval needed: ${name}${stageText} for ${rt.plan.service} ${rt.plan.version}`;
     const where = `Send the signal "${name}" on launch ${rt.launchId} (Temporal UI → Send a Signal, or POST /launches/${rt.launchId}/signals/${name}) before ${entry.timeoutAt} with:\n${JSON.stringify(entry.expects)}`;
     const codesNote = rt.plan.approvals.codes ? await this.mintCodes(entry, title, where) : '';
-    this.pending = [...this.pending, entry];
-    rt.show({ nextTimer: { what: `${name} approval timeout`, at: entry.timeoutAt } });
+    const answer = this.waitFor<K>(entry, opts.timeoutMs, false);
     await rt.announce(
       title,
       `${opts.approvers.length ? `From: ${opts.approvers.join(', ')}. ` : ''}${where}${codesNote}`,
     );
+    return answer;
+  }
 
-    const deadline = Date.now() + Math.max(1, opts.timeoutMs);
-    let answer: Accepted | null = null;
+  /** No read of the launch's acceptances is under way (before a continue-as-new). */
+  get settled(): boolean {
+    return this.confirming === 0;
+  }
+
+  private async waitFor<K extends SignalName>(
+    entry: PendingApproval,
+    timeoutMs: number,
+    resumed: boolean,
+  ): Promise<ApprovalReceived<K> | null> {
+    const { rt } = this;
+    const name = entry.signal;
+    this.pending = [...this.pending, entry];
+    rt.show({ nextTimer: { what: `${name} approval timeout`, at: entry.timeoutAt } });
+    const deadline = Date.now() + Math.max(1, timeoutMs);
+    // A resumed request may have been answered while the previous run ended: ask the launch once.
+    let answer: Accepted | null = resumed ? await this.confirmWithLaunch(entry) : null;
     while (!answer) {
       const seen = this.deliveries;
       const left = deadline - Date.now();
@@ -86,7 +113,11 @@ export class TaskApprovals {
     }
     this.pending = this.pending.filter((p) => p !== entry);
     rt.show({ nextTimer: null });
-    recordApprovalWait(name, answer ? 'answered' : 'timeout', (Date.now() - Date.parse(requestedAt)) / 1000);
+    recordApprovalWait(
+      name,
+      answer ? 'answered' : 'timeout',
+      (Date.now() - Date.parse(entry.requestedAt)) / 1000,
+    );
     if (!answer) return null;
     return {
       ...(answer.payload as SignalPayloads[K]),
@@ -125,10 +156,13 @@ export class TaskApprovals {
   private async confirmWithLaunch(entry: PendingApproval): Promise<Accepted | null> {
     const launchId = this.rt.parentLaunchId;
     if (!launchId) return null;
-    const approvals: AcceptedApproval[] = await trustReads.readAcceptedApprovals({
-      launchId,
-      task: this.rt.task,
-    });
+    this.confirming += 1;
+    let approvals: AcceptedApproval[];
+    try {
+      approvals = await trustReads.readAcceptedApprovals({ launchId, task: this.rt.task });
+    } finally {
+      this.confirming -= 1;
+    }
     const approval = approvals.find((a) => a.pendingKey === entry.key && !this.used.has(a.seq));
     if (!approval) return null;
     this.used.add(approval.seq);
@@ -193,6 +227,11 @@ export class TaskApprovals {
     const launchId = this.rt.parentLaunchId;
     if (launchId)
       return refuse(claimedSender(raw), `send ${name} to the launch ${launchId}, not to its task`);
+    const code = (raw as { code?: unknown } | null)?.code;
+    if (typeof code === 'string') {
+      if (this.spentCodes.has(code)) return refuse(claimedSender(raw), 'this approval code was already used');
+      this.spentCodes.add(code);
+    }
     const decision = decidePendingApproval(name, raw, this.pending, this.rt.plan);
     if (!decision.accepted) return refuse(decision.by, decision.reason);
     const request = decision.pending!;

@@ -40,16 +40,21 @@ export const ENGINE = 'launch-control';
 export const ANALYSIS_REPORT_EVERY_MS = 5 * 60_000;
 /** A task failed (or was cancelled); its details carry the task's outcome. */
 export const TASK_FAILED_TYPE = 'TaskFailed';
-/** The most audit entries a task keeps (a flood of refused signals must not grow it without end). */
-export const MAX_TASK_AUDIT_ENTRIES = 500;
+/**
+ * Refusals of other people's signals a task keeps; beyond, they are only counted, so a flood of
+ * them neither grows the task without end nor pushes out the engine's own entries.
+ */
+export const MAX_TASK_REFUSALS = 200;
 
 export type TaskInput = { plan: LaunchPlan; launchId: string };
 /** What a task carries over a continue-as-new. */
-export type TaskCarry = { checklist: ChecklistState; audit: AuditEntry[] };
+export type TaskCarry = { checklist: ChecklistState; audit: AuditEntry[]; droppedRefusals?: number };
 
 export class TaskRuntime {
   readonly checklist: ChecklistState = {};
   readonly audit: AuditEntry[] = [];
+  /** Refusals beyond MAX_TASK_REFUSALS, counted only. */
+  private droppedRefusals = 0;
   lastAnalysis: { at: string; results: ThresholdResult[] } | null = null;
   private trafficPercent: number | null = null;
   private productionTouched = false;
@@ -71,6 +76,7 @@ export class TaskRuntime {
     if (carry) {
       Object.assign(this.checklist, carry.checklist);
       this.audit.push(...carry.audit);
+      this.droppedRefusals = carry.droppedRefusals ?? 0;
     }
     setHandler(taskStateQuery, () => this.state(), {
       description: 'Internal: this task’s live state, read by its launch',
@@ -143,7 +149,15 @@ export class TaskRuntime {
 
   /** Appends to this task's audit log (the launch takes it with the outcome); returns the sequence number. */
   record(entry: AuditInput): number {
-    if (this.audit.length >= MAX_TASK_AUDIT_ENTRIES) this.audit.splice(0, 1);
+    const strangersRefusal = entry.outcome === 'refused' && entry.identity === 'claimed';
+    if (
+      strangersRefusal &&
+      this.audit.filter((e) => e.outcome === 'refused' && e.identity === 'claimed').length >=
+        MAX_TASK_REFUSALS
+    ) {
+      this.droppedRefusals += 1;
+      return 0;
+    }
     const seq = (this.audit.at(-1)?.seq ?? 0) + 1;
     this.audit.push({ ...boundAudit(entry), task: this.task, seq, at: this.now() });
     return seq;
@@ -195,14 +209,34 @@ export class TaskRuntime {
     return {
       task: this.task,
       checklist: { ...this.checklist },
-      audit: this.audit.map(({ seq: _seq, ...entry }) => entry),
+      audit: [
+        ...this.audit.map(({ seq: _seq, ...entry }) => entry),
+        ...(this.droppedRefusals > 0
+          ? [
+              {
+                actor: ENGINE,
+                action: 'refusals-not-kept',
+                outcome: 'recorded' as const,
+                identity: 'system' as const,
+                via: 'workflow' as const,
+                task: this.task,
+                at: this.now(),
+                reason: `${this.droppedRefusals} more refused signals were counted, not kept`,
+              },
+            ]
+          : []),
+      ],
       productionTouched: this.productionTouched,
       trafficPercent: this.trafficPercent,
     };
   }
 
   carry(): TaskCarry {
-    return { checklist: { ...this.checklist }, audit: [...this.audit] };
+    return {
+      checklist: { ...this.checklist },
+      audit: [...this.audit],
+      droppedRefusals: this.droppedRefusals,
+    };
   }
 
   /**

@@ -29,17 +29,10 @@ export function trafficRamp(input: TaskInput) {
     const target = { ...env, version: plan.version };
     const intervalMs = durationMs(plan.analysis.interval);
 
-    // Reports to the launch that nothing waits on go out together: one round trip, not one each.
-    await Promise.all([
-      rt.pass(id('strategy.ramp-defined'), { stages: plan.ramp.map((s) => s.percent) }),
-      rt.pass(id('strategy.observation-windows'), {
-        windows: plan.ramp.map((s) => ({
-          percent: s.percent,
-          window: s.observationWindow,
-          review: s.review,
-        })),
-      }),
-    ]);
+    rt.pass(id('strategy.ramp-defined'), { stages: plan.ramp.map((s) => s.percent) });
+    rt.pass(id('strategy.observation-windows'), {
+      windows: plan.ramp.map((s) => ({ percent: s.percent, window: s.observationWindow, review: s.review })),
+    });
     const probe = await checks.runMetricQueries({
       integration: plan.integrations.metrics,
       queries: plan.analysis.thresholds.map((t) => ({ name: t.name, query: renderQuery(t.query, target) })),
@@ -48,12 +41,12 @@ export function trafficRamp(input: TaskInput) {
       .filter(([, s]) => s.status === 'error')
       .map(([n]) => n);
     if (
-      !(await rt.verdict(
+      !rt.verdict(
         id('strategy.abort-thresholds'),
         broken.length === 0,
         { thresholds: plan.analysis.thresholds, samples: probe },
         `queries that do not run: ${broken.join(', ')}`,
-      ))
+      )
     )
       abortLaunch('check-failed', `abort threshold queries do not run: ${broken.join(', ')}`);
 
@@ -105,7 +98,7 @@ export function trafficRamp(input: TaskInput) {
       );
 
       if (stage.percent === 0) {
-        await rt.pass(id('execution.dark-launch'), { deployment, split });
+        rt.pass(id('execution.dark-launch'), { deployment, split });
         const results = await probes.probeHealth({
           integration: plan.integrations.health,
           ...env,
@@ -115,12 +108,12 @@ export function trafficRamp(input: TaskInput) {
         });
         const failures = results.filter((r) => !r.ok);
         if (
-          !(await rt.verdict(
+          !rt.verdict(
             id('execution.health-stable'),
             failures.length === 0,
             { probes: results.length, failures },
             `${failures.length} of ${results.length} health probes failed`,
-          ))
+          )
         )
           abortLaunch('check-failed', `canary health probes failed at dark launch: ${failures[0]?.detail}`);
         continue;
@@ -135,49 +128,42 @@ export function trafficRamp(input: TaskInput) {
         onEvaluated: (results) => rt.reportAnalysis(results),
       });
       if (analysis.outcome === 'abort' && analysis.decision.action === 'abort') {
-        if (items)
-          await rt.fail(items.traffic, analysis.decision.detail, { split, totals: analysis.state.totals });
+        if (items) rt.fail(items.traffic, analysis.decision.detail, { split, totals: analysis.state.totals });
         abortLaunch(analysis.decision.cause, `at ${stage.percent}%: ${analysis.decision.detail}`);
       }
       stageStates.push({ percent: stage.percent, state: analysis.state });
-      const trafficPassed = items
-        ? rt.pass(items.traffic, {
-            split,
-            evaluations: analysis.state.evaluations,
-            totals: analysis.state.totals,
-          })
-        : Promise.resolve();
+      if (items)
+        rt.pass(items.traffic, {
+          split,
+          evaluations: analysis.state.evaluations,
+          totals: analysis.state.totals,
+        });
 
       if (stage.review === 'manual') {
-        await trafficPassed;
         const review = await rt.approvals.awaitApproval('metricsReview', {
           approvers: plan.approvals.metricsReview,
           timeoutMs: durationMs(plan.approvals.timeout),
           stage: stage.percent,
         });
         if (!review) {
-          if (items?.review) await rt.fail(items.review, `no review within ${plan.approvals.timeout}`);
+          if (items?.review) rt.fail(items.review, `no review within ${plan.approvals.timeout}`);
           abortLaunch(
             'approval-timeout',
             `no metrics review at ${stage.percent}% within ${plan.approvals.timeout}`,
           );
         }
         if (review.verdict !== 'proceed') {
-          if (items?.review) await rt.fail(items.review, `${review.by} chose abort`, { review });
+          if (items?.review) rt.fail(items.review, `${review.by} chose abort`, { review });
           abortLaunch(
             'no-go',
             `${review.by} stopped the ramp at ${stage.percent}%${review.comment ? `: ${review.comment}` : ''}`,
             review.by,
           );
         }
-        if (items?.review)
-          await rt.pass(items.review, { review, analysis: analysis.state.totals }, review.by);
+        if (items?.review) rt.pass(items.review, { review, analysis: analysis.state.totals }, review.by);
       } else {
-        // An automatic review: both items are reported together, and the next stage starts sooner.
-        await Promise.all([
-          trafficPassed,
-          items?.review && rt.pass(items.review, { reviewedBy: 'analysis', totals: analysis.state.totals }),
-        ]);
+        // An automatic review: the analysis passed the stage.
+        if (items?.review) rt.pass(items.review, { reviewedBy: 'analysis', totals: analysis.state.totals });
       }
     }
 
@@ -193,7 +179,7 @@ export function trafficRamp(input: TaskInput) {
       ...judgeSample(m, slo[m.name] ?? { status: 'error', value: null, error: 'missing' }),
     }));
     const violated = sloResults.filter((r) => r.verdict !== 'pass');
-    await rt.verdict(
+    rt.verdict(
       id('verification.no-slo-violations'),
       violated.length === 0,
       { results: sloResults },
@@ -205,7 +191,7 @@ export function trafficRamp(input: TaskInput) {
     ] as const) {
       const names = plan.analysis.thresholds.filter((t) => t.category === category).map((t) => t.name);
       const dirty = stageStates.filter((s) => !endedClean(s.state, names)).map((s) => s.percent);
-      await rt.verdict(
+      rt.verdict(
         itemId,
         dirty.length === 0,
         {

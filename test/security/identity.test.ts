@@ -11,7 +11,13 @@ import type { AuditEntry } from '../../domain/launch-state.js';
 import { identityKeyFromEnv, signIdentityProof } from '../../worker/identity-proof.js';
 import { auditQuery, statusQuery, submitSignalUpdate } from '../../workflows/messages.js';
 import { buildTestApp, type TestApp } from '../api/api-client.js';
-import { eventually, startHarness, startLaunch, type Harness } from '../support/temporal.js';
+import {
+  eventually,
+  searchableHistory,
+  startHarness,
+  startLaunch,
+  type Harness,
+} from '../support/temporal.js';
 import { privateChannelOf } from '../../scripts/sandbox/world.js';
 
 const TOKEN = {
@@ -159,6 +165,46 @@ describe('verified identities', { concurrency: true }, () => {
     await handle.result();
   });
 
+  test('the API’s proof covers the body as sent: an abort whose reason the schema trims is still the operator’s', async () => {
+    const handle = await startLaunch(h, 'id-trim');
+    await pendingOf(handle, 'goNoGo');
+    const res = await api.post(
+      `/launches/${handle.workflowId}/abort`,
+      { reason: '  bad metrics\n' },
+      as('sam'),
+    );
+    assert.equal(res.status, 202, res.body);
+    assert.equal(entry(await handle.query(auditQuery), res.json.auditSeq).identity, 'verified');
+    assert.equal((await handle.result()).phase, 'ABORTED');
+  });
+
+  test('a proof is spent by its first use even when refused: replayed once the gate opens, it is refused', async () => {
+    const handle = await startLaunch(h, 'id-replay');
+    const launchId = handle.workflowId;
+    const go = { by: 'alice', decision: 'go' };
+    const proof = signIdentityProof(
+      identityKeyFromEnv()!,
+      { launchId, name: 'goNoGo', payload: go },
+      'alice',
+    );
+    const submit = () =>
+      handle.executeUpdate(submitSignalUpdate, { args: [{ name: 'goNoGo', payload: go, proof }] });
+    await eventually(
+      () => handle.query(statusQuery),
+      (s) => s.phase === 'READINESS',
+      'readiness',
+    );
+    const early = await submit();
+    assert.equal(early.accepted, false, 'before the go/no-go is asked for');
+    await pendingOf(handle, 'goNoGo');
+    const replay = await submit();
+    assert.equal(replay.accepted, false);
+    if (!replay.accepted) assert.match(replay.reason, /already used/);
+    assert.equal((await handle.query(statusQuery)).phase, 'READINESS');
+    await handle.signal('abort', { by: 'sre-sam', reason: 'test over' });
+    await handle.result();
+  });
+
   test('a plan requiring verified identity refuses claims; a one-time code proves a UI approver, once', async () => {
     const handle = await startLaunch(h, 'id-codes', {
       approvals: {
@@ -192,6 +238,16 @@ describe('verified identities', { concurrency: true }, () => {
     assert.equal(reasons.filter((r) => /approval code does not match/.test(r)).length, 2, reasons.join('\n'));
     assert.equal((await handle.query(statusQuery)).phase, 'READINESS');
 
+    // A code is spent by its first appearance: the refused signal above put bob's code in history,
+    // where anyone could read it; a decision sent with it afterwards is refused, even as bob.
+    await handle.signal('goNoGo', { by: 'bob', decision: 'no-go', code: bobCode });
+    await eventually(
+      () => handle.query(auditQuery),
+      (a) => a.some((e) => e.action === 'goNoGo' && /approval code was already used/.test(e.reason ?? '')),
+      'the reused code refused',
+    );
+    assert.equal((await handle.query(statusQuery)).phase, 'READINESS');
+
     await handle.signal('goNoGo', { by: 'alice', decision: 'go', code: aliceCode });
     const audit = await eventually(
       () => handle.query(auditQuery),
@@ -219,20 +275,22 @@ describe('verified identities', { concurrency: true }, () => {
     );
     assert.equal(abort?.identity, 'claimed');
 
-    // No code is in any history but in the signal its approver typed.
+    // No code is in any history but in the signal its approver typed (and the search finds it there).
+    const seenIn: string[] = [];
     for (const id of [handle.workflowId, `${handle.workflowId}/readiness`]) {
       const events = (await h.env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
       for (const event of events) {
-        const text = JSON.stringify(event, (_k, v) =>
-          v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
-        );
+        const text = searchableHistory(event);
         for (const code of [aliceCode, bobCode])
-          if (text.includes(code))
+          if (text.includes(code)) {
+            seenIn.push(code);
             assert.ok(
               event.workflowExecutionSignaledEventAttributes,
               `${code} only in a signal's input (${id})`,
             );
+          }
       }
     }
+    assert.ok(seenIn.includes(aliceCode) && seenIn.includes(bobCode), 'the search sees the codes sent');
   });
 });

@@ -84,11 +84,14 @@ export function secretValuesOf(config: IntegrationsConfig, env: NodeJS.ProcessEn
  * A history as searchable text: its JSON (the proto messages' own `toJSON`, bytes in base64) and,
  * after it, every payload's `data` decoded, wherever it sits (inputs, results, failure details).
  */
-function searchableHistory(history: unknown): string {
+export function searchableHistory(history: unknown): string {
   const json = JSON.stringify(history);
   const decoded: string[] = [];
   const walk = (node: unknown) => {
     if (Array.isArray(node)) node.forEach(walk);
+    // A Buffer (payload data as the client hands it) serialises as {type: 'Buffer', data: [bytes]}.
+    else if (node && typeof node === 'object' && (node as { type?: unknown }).type === 'Buffer')
+      decoded.push(Buffer.from((node as { data: number[] }).data).toString('utf8'));
     else if (node && typeof node === 'object')
       for (const [key, value] of Object.entries(node)) {
         if (key === 'data' && typeof value === 'string')

@@ -298,6 +298,10 @@ describe('bad input', { concurrency: true }, () => {
     const bareStarts: [string, unknown[]][] = [
       ...types.map(([type]): [string, unknown[]] => [type, []]),
       ['readiness', [{ plan: good }]],
+      // A launch under a workflow id other than its launch id (a decoy could start another's tasks).
+      ['launch', [{ plan: { ...good, launchId: 'someone-elses-launch' } }]],
+      // A monitoring run handed a continue-as-new state it never made.
+      ['monitoring', [{ plan: good, launchId: 'bad-direct', carry: { task: {} } }]],
     ];
     await Promise.all(
       bareStarts.map(async ([type, args], i) => {
