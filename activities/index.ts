@@ -109,8 +109,16 @@ export function createActivities({
     },
 
     /** Deploys and reads the version back; a read-back mismatch is retried, then fails. */
-    async deploy(input: Named & ServiceEnv & { slot: 'canary' | 'stable'; version: string }) {
+    async deploy(
+      input: Named & ServiceEnv & { slot: 'canary' | 'stable'; version: string; purpose?: 'drill' },
+    ) {
       const deployer = integrations.get('deployer', input.integration);
+      // The drill deploys a known-bad build: never where this deployer runs production.
+      if (input.purpose === 'drill' && deployer.isProduction(input.environment))
+        throw ApplicationFailure.nonRetryable(
+          `the rollback drill may not deploy to ${input.environment}: integration "${input.integration}" runs production there`,
+          'DrillTargetsProduction',
+        );
       const target = { service: input.service, environment: input.environment, slot: input.slot };
       const { deploymentId } = await deployer.deploy(target, input.version);
       const readBack = await deployer.currentVersion(target);

@@ -55,9 +55,18 @@ export const webhookTrafficSchema = z.strictObject({
   timeoutMs,
   tokenEnv,
 });
+/**
+ * The environments this deployer deploys production to: the rollback drill refuses to deploy to
+ * them whatever a plan calls its environments (server config, so no plan can change it).
+ */
+const productionEnvironments = z
+  .array(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/))
+  .min(1)
+  .default(['production']);
 export const webhookDeployerSchema = z.strictObject({
   type: z.literal('webhook'),
   url: httpUrl,
+  productionEnvironments,
   timeoutMs,
   tokenEnv,
 });
@@ -125,6 +134,7 @@ export const commandDeployerSchema = z.strictObject({
     usesOnlyPlaceholders(['service', 'environment', 'slot']),
     'placeholders are {service}, {environment} and {slot}',
   ),
+  productionEnvironments,
   timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
   cwd: absolutePath.optional(),
 });

@@ -45,6 +45,8 @@ export interface Deployer {
   deploy(target: DeployTarget, version: string): Promise<{ deploymentId: string }>;
   /** The version the slot is running now. */
   currentVersion(target: DeployTarget): Promise<string>;
+  /** Whether the environment is one this deployer runs production in (server config). */
+  isProduction(environment: string): boolean;
 }
 
 export type ProbeResult = { ok: boolean; statusCode: number | null; latencyMs: number; detail: string };

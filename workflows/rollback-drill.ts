@@ -33,6 +33,8 @@ export function rollbackDrill(input: TaskInput) {
       service: plan.service,
       environment: plan.environments.staging,
       slot: 'stable' as const,
+      // The deploy activity refuses environments the deployer's server config calls production.
+      purpose: 'drill' as const,
     };
     const intervalMs = durationMs(plan.analysis.interval);
 
@@ -74,7 +76,17 @@ export function rollbackDrill(input: TaskInput) {
       const deployedAt = Date.now();
       const deployed = await uninterrupted(() =>
         changes.deploy({ ...staging, version: plan.drill.badVersion }),
-      );
+      ).catch((err: Error) => {
+        // Refused (an environment the deployer runs production in) or failed: the item says why.
+        rt.fail(
+          id('execution.bad-version-deployed'),
+          (err.cause as Error | undefined)?.message ?? err.message,
+          {
+            environment: staging.environment,
+          },
+        );
+        throw err;
+      });
       badDeployed = true;
       rt.pass(id('execution.bad-version-deployed'), { ...deployed, environment: staging.environment });
 

@@ -125,6 +125,7 @@ export function createCommandDeployer(config: CommandDeployerConfig, context: Ad
   const describe = (target: DeployTarget) =>
     `integration "${context.name}" (${target.service}/${target.environment}/${target.slot})`;
   return {
+    isProduction: (environment) => config.productionEnvironments.includes(environment.trim().toLowerCase()),
     async deploy(target, version) {
       const { service, environment, slot } = target;
       const argv = expandArgv(config.deploy, { service, environment, slot, version });

@@ -12,6 +12,7 @@ const slotState = z.looseObject({ version: z.string().min(1) });
 export function createWebhookDeployer(config: WebhookDeployerConfig, context: AdapterContext): Deployer {
   const client = clientFor(config, context);
   return {
+    isProduction: (environment) => config.productionEnvironments.includes(environment.trim().toLowerCase()),
     async deploy(target, version) {
       if (version.trim() === '') throw new Error('refusing to deploy an empty version');
       const { service, environment, slot } = target;

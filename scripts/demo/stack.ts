@@ -197,7 +197,9 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
       pids: () => allProcesses().flatMap((process_) => (process_.child.pid ? [process_.child.pid] : [])),
       integrationsConfig: () => ({
         metrics: { default: { type: 'prometheus', url: urls.prometheus } },
-        deployer: { default: { type: 'webhook', url: urls.controller } },
+        deployer: {
+          default: { type: 'webhook', url: urls.controller, productionEnvironments: ['production'] },
+        },
         health: { default: { type: 'http', url: urls.controller } },
         integrity: { default: { type: 'http', url: urls.controller } },
         traffic: {

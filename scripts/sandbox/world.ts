@@ -164,7 +164,7 @@ export class World {
     return {
       metrics: { [name]: { type: 'prometheus', url } },
       traffic: { [name]: { type: 'webhook', url } },
-      deployer: { [name]: { type: 'webhook', url } },
+      deployer: { [name]: { type: 'webhook', url, productionEnvironments: ['production'] } },
       health: { [name]: { type: 'http', url } },
       config: { [name]: { type: 'http', url } },
       notifier: {

@@ -18,9 +18,11 @@ import {
   readHaproxyWeights,
   type HaproxyTrafficRouter,
 } from '../../integrations/haproxy/traffic-haproxy.js';
+import { ensureDemoBinaries } from '../../scripts/demo/setup.js';
 import { createIntegrationRegistry } from '../../integrations/registry.js';
 
-const HAPROXY = '/usr/sbin/haproxy';
+/** Debian's haproxy, installed by the demo setup when missing (CI installs what it needs). */
+let HAPROXY = '/usr/sbin/haproxy';
 const checkout = { service: 'checkout', environment: 'production' };
 
 let dir: string;
@@ -63,6 +65,7 @@ async function split(count: number): Promise<Record<string, number>> {
 }
 
 before(async () => {
+  HAPROXY = ensureDemoBinaries((line) => console.log(line)).haproxy;
   dir = await mkdtemp(join(tmpdir(), 'lc-hap-'));
   socket = join(dir, 'admin.sock');
   const [stablePort, canaryPort] = [await upstream('stable'), await upstream('canary')];

@@ -233,6 +233,26 @@ describe('aborts', { concurrency: true }, () => {
     assert.equal(h.world.getCanaryPercent('can-abort', 'production'), 0);
   });
 
+  test('the drill never deploys where the deployer runs production, whatever the plan calls its environments', async () => {
+    // The plan names production "prod-eu-2" and staging "production": different names, so the
+    // plan is valid; the deployer's server config says "production" is production.
+    const handle = await start('drill-prod', {
+      environments: { production: 'prod-eu-2', staging: 'production' },
+    });
+    void autopilot(handle);
+    const result = await handle.result();
+    assert.equal(result.phase, 'ABORTED', JSON.stringify(result));
+    assert.match(result.abort?.detail ?? '', /may not deploy to production/);
+    const item = (await handle.query(checklistQuery))['5.4.execution.bad-version-deployed'];
+    assert.equal(item?.status, 'failed');
+    assert.match(item?.reason ?? '', /rollback drill may not deploy to production/);
+    assert.notEqual(
+      h.world.getVersion('drill-prod', 'production', 'stable'),
+      '3.0.0-bad',
+      'production untouched',
+    );
+  });
+
   test('a plan started straight through Temporal is validated by the workflow and fails with the fields named', async () => {
     const bad = {
       ...fastPlan({ service: 'bad-plan', launchId: 'bad-plan-launch' }),
