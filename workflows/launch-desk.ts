@@ -4,14 +4,14 @@
  * sent it) and audited, accepted or refused, never a failed workflow task. Also reads the running
  * task's live state when the task prompts it.
  */
-import { condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import {
   claimedSender,
   decidePendingApproval,
   parseSignalPayload,
   signalNameForAudit,
 } from '../domain/approvals.js';
-import { IDENTITY_PROOF_MAX_AGE_MS, withoutCode } from '../domain/identity.js';
+import { APPROVAL_CODE_PATTERN, IDENTITY_PROOF_MAX_AGE_MS, withoutCode } from '../domain/identity.js';
 import type { Identity, Phase } from '../domain/launch-state.js';
 import { authorizedSenders, isSignalName, SIGNAL_NAMES, type SignalName } from '../domain/messages.js';
 import type { LaunchPlan } from '../domain/plan.js';
@@ -24,6 +24,7 @@ import {
   publicSignals,
   SIGNAL_DESCRIPTIONS,
   submitSignalUpdate,
+  approvalCodeSeenSignal,
   taskProgressSignal,
   type ApprovalOutcome,
 } from './messages.js';
@@ -75,15 +76,35 @@ export class LaunchDesk {
           'Send a signal and learn whether it was accepted. JSON: {"name": "<signal>", "payload": {…}}',
       },
     );
+    setHandler(
+      approvalCodeSeenSignal,
+      (raw) => void this.spendCode((raw as { code?: unknown } | null)?.code),
+      {
+        description: 'Internal: a task was sent an approval code; it is spent (sending one only spends it)',
+      },
+    );
     setHandler(taskProgressSignal, (raw) => this.prompted(raw), {
       description: 'Internal: the running task asks the launch to read its state',
     });
-    void this.readTaskStateWhenPrompted();
+    // Not cancellable: a cancel of the launch (Temporal UI) must not leave this loop's wait rejected
+    // with nobody to catch it; the launch reads no task after its last one anyway.
+    void CancellationScope.nonCancellable(() => this.readTaskStateWhenPrompted()).catch(() => undefined);
   }
 
   private record = (entry: Parameters<LaunchBook['record']>[0]) => this.book.record(entry);
 
   async dispatch(name: string, raw: unknown, via: Via, proof?: unknown): Promise<ApprovalOutcome> {
+    // Proofs and codes are spent by their first appearance, whatever becomes of the message: once
+    // in history, anyone who reads it has seen them.
+    const spent = this.spendOnSight(raw, proof);
+    if (spent)
+      return refused(this.record, {
+        actor: claimedSender(raw),
+        action: signalNameForAudit(name),
+        via,
+        reason: spent,
+        code: 'forbidden',
+      });
     try {
       if (name === 'abort') return await this.abort(raw, via, proof);
       if (name === 'freezeOverride') return await this.freezeOverride(raw, via, proof);
@@ -106,20 +127,6 @@ export class LaunchDesk {
 
   /** goNoGo, metricsReview, onCallAck, postLaunchReview: accepted only for a request the running task has open. */
   private async approval(name: SignalName, raw: unknown, via: Via, proof: unknown): Promise<ApprovalOutcome> {
-    // A code is spent by its first appearance, whatever becomes of that signal: once in history,
-    // anyone who reads history has seen it.
-    const code = (raw as { code?: unknown } | null)?.code;
-    if (typeof code === 'string') {
-      if (this.spentCodes.has(code))
-        return refused(this.record, {
-          actor: claimedSender(raw),
-          action: name,
-          via,
-          reason: 'this approval code was already used; approve through the API',
-          code: 'forbidden',
-        });
-      this.spentCodes.add(code);
-    }
     const parsed = parseSignalPayload(name, raw);
     if (!parsed.accepted)
       return refused(this.record, {
@@ -154,8 +161,6 @@ export class LaunchDesk {
       payload: raw as Record<string, unknown>,
       ...(proof === undefined ? {} : { proof }),
     });
-    const replayed = this.spendNonce(check);
-    if (replayed) return refuse(replayed, 'forbidden');
     if (this.book.status.activeTaskWorkflowId !== taskWorkflowId)
       return refuse(`no ${name} is awaited now`, 'conflict');
     const open = (check.pending ?? []).filter((p) => !this.book.accepted.some((a) => a.pendingKey === p.key));
@@ -221,7 +226,10 @@ export class LaunchDesk {
           actor: (parsed.payload as Payload).by,
           action: 'freezeOverride',
           via,
-          reason: sender.refusal,
+          // An override carries no code: only the API can prove who sent it.
+          reason: sender.forged
+            ? sender.refusal
+            : 'this plan requires a verified identity: send the override through the API with your token',
           code: 'forbidden',
         });
       return this.freeze.override(raw, via, sender.identity);
@@ -241,21 +249,36 @@ export class LaunchDesk {
       payload: raw as Record<string, unknown>,
       proof,
     });
-    const replayed = this.spendNonce(check);
-    return replayed ? { refusal: replayed, forged: true } : this.sender(check);
+    return this.sender(check);
   }
 
   /**
-   * A verified API proof is spent at once, whatever the action's fate: a proof read from history
-   * (an update's input is stored there) can never be sent again. Returns the refusal of a reuse.
+   * Spends the nonce of an API proof and an approval code on first sight; returns the refusal of a
+   * second sight. Nobody can spend someone else's in advance: a nonce is a random UUID the API
+   * makes, a code is minted privately, and both reach history only with their first use.
    */
-  private spendNonce(check: { nonce?: string }): string | null {
-    if (!check.nonce) return null;
-    const now = Date.now();
-    for (const [nonce, until] of this.usedNonces) if (until < now) this.usedNonces.delete(nonce);
-    if (this.usedNonces.has(check.nonce)) return 'this identity proof was already used';
-    this.usedNonces.set(check.nonce, now + 2 * IDENTITY_PROOF_MAX_AGE_MS);
+  private spendOnSight(raw: unknown, proof: unknown): string | null {
+    const nonce = (proof as { nonce?: unknown } | null | undefined)?.nonce;
+    if (typeof nonce === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(nonce)) {
+      const now = Date.now();
+      for (const [seen, until] of this.usedNonces) if (until < now) this.usedNonces.delete(seen);
+      if (this.usedNonces.has(nonce)) return 'this identity proof was already used';
+      this.usedNonces.set(nonce, now + 2 * IDENTITY_PROOF_MAX_AGE_MS);
+    }
+    if (this.spendCode((raw as { code?: unknown } | null | undefined)?.code))
+      return 'this approval code was already used; approve through the API';
     return null;
+  }
+
+  /**
+   * Spends a code seen anywhere (here, or by a task it was sent to by mistake); true when it had
+   * been spent before.
+   */
+  private spendCode(code: unknown): boolean {
+    if (typeof code !== 'string' || !APPROVAL_CODE_PATTERN.test(code)) return false;
+    if (this.spentCodes.has(code)) return true;
+    this.spentCodes.add(code);
+    return false;
   }
 
   /** The identity to audit, or why the action is refused: a forged proof or code, or a claim the plan does not take. */

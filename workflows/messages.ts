@@ -109,3 +109,9 @@ export const taskProgressSignal = defineSignal<[unknown]>('taskProgress');
  * launch's accepted approvals before it acts.
  */
 export const deliverApprovalSignal = defineSignal<[unknown]>('deliverApproval');
+
+/**
+ * Internal: a task inside a launch was sent an approval code (by mistake, it goes to the launch):
+ * the launch spends it, since it is now in history. Forging one only spends a code.
+ */
+export const approvalCodeSeenSignal = defineSignal<[unknown]>('approvalCodeSeen');

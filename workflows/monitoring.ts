@@ -11,6 +11,7 @@ import {
   isCancellation,
   workflowInfo,
 } from '@temporalio/workflow';
+import { z } from 'zod';
 import type { PendingApproval } from '../domain/launch-state.js';
 import { endedClean, type AnalysisState } from '../domain/analysis.js';
 import { durationMs } from '../domain/durations.js';
@@ -266,29 +267,66 @@ export function monitoring(input: MonitoringInput) {
   });
 }
 
+const count = z.number().int().min(0);
+const person = z.string().min(1).max(120);
 /**
  * The carry is this workflow's own continue-as-new state, but a start by hand can pass anything:
- * its shape is checked so a bad one fails the run cleanly instead of its workflow task.
+ * it is parsed, so a bad one fails the run cleanly instead of crashing its workflow task, and an
+ * on-call request carried over keeps its one approver and its own signal.
  */
+const monitoringCarrySchema = z.looseObject({
+  startedAt: z.number(),
+  state: z.object({
+    evaluations: count,
+    runs: z.record(z.string(), z.object({ breaches: count, inconclusive: count })),
+    totals: z.record(
+      z.string(),
+      z.object({ pass: count, breach: count, inconclusive: count, last: z.number().nullable() }),
+    ),
+  }),
+  slotsSeen: count,
+  lastSlot: z.number().int().min(-1),
+  runs: count,
+  onCall: z.looseObject({
+    person,
+    name: z.string().optional(),
+    requestedAt: z.number(),
+    ackBy: person.optional(),
+    ackAt: z.string().optional(),
+    request: z
+      .looseObject({
+        key: z.string().min(1),
+        signal: z.literal('onCallAck'),
+        task: z.literal('5.5'),
+        approvers: z.array(person).length(1),
+        requestedAt: z.string(),
+        timeoutAt: z.string(),
+      })
+      .optional(),
+  }),
+  task: z.object({
+    checklist: z.record(z.string(), z.looseObject({ id: z.string(), status: z.string() })),
+    audit: z.array(
+      z.looseObject({
+        seq: z.number(),
+        at: z.string(),
+        actor: z.string(),
+        action: z.string(),
+        outcome: z.string(),
+      }),
+    ),
+    droppedRefusals: count.optional(),
+  }),
+});
+
 function checkCarry(carry: unknown) {
   if (carry === undefined) return;
-  const c = carry as Partial<MonitoringCarry> | null;
-  const ok =
-    !!c &&
-    typeof c === 'object' &&
-    typeof c.startedAt === 'number' &&
-    !!c.state &&
-    typeof c.state === 'object' &&
-    typeof c.slotsSeen === 'number' &&
-    typeof c.lastSlot === 'number' &&
-    typeof c.runs === 'number' &&
-    !!c.onCall &&
-    typeof c.onCall.person === 'string' &&
-    typeof c.onCall.requestedAt === 'number' &&
-    !!c.task &&
-    typeof c.task.checklist === 'object' &&
-    Array.isArray(c.task.audit);
-  if (!ok)
+  const parsed = monitoringCarrySchema.safeParse(carry);
+  const sameApprover =
+    !parsed.success ||
+    !parsed.data.onCall.request ||
+    parsed.data.onCall.request.approvers[0] === parsed.data.onCall.person;
+  if (!parsed.success || !sameApprover)
     throw ApplicationFailure.create({
       type: INVALID_PLAN_TYPE,
       nonRetryable: true,

@@ -3,13 +3,18 @@
  * a `deliverApproval` signal merely wakes it, and it reads the launch's accepted approvals (its
  * query, through an activity) before it goes on. Run alone, the task decides approvals itself.
  */
-import { condition, setHandler } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, isCancellation, setHandler } from '@temporalio/workflow';
 import { claimedSender, decidePendingApproval } from '../domain/approvals.js';
-import { withoutCode } from '../domain/identity.js';
+import { APPROVAL_CODE_PATTERN, withoutCode } from '../domain/identity.js';
 import type { AcceptedApproval, Identity, PendingApproval } from '../domain/launch-state.js';
 import { examplePayload, type SignalName, type SignalPayloads } from '../domain/messages.js';
 import { checks, trustReads } from './activity-options.js';
-import { deliverApprovalSignal, publicSignals, SIGNAL_DESCRIPTIONS } from './messages.js';
+import {
+  approvalCodeSeenSignal,
+  deliverApprovalSignal,
+  publicSignals,
+  SIGNAL_DESCRIPTIONS,
+} from './messages.js';
 import { recordApprovalWait } from './metrics.js';
 import type { TaskRuntime } from './task-runtime.js';
 
@@ -78,11 +83,14 @@ export class TaskApprovals {
     const title = `Approval needed: ${name}${stageText} for ${rt.plan.service} ${rt.plan.version}`;
     const where = `Send the signal "${name}" on launch ${rt.launchId} (Temporal UI → Send a Signal, or POST /launches/${rt.launchId}/signals/${name}) before ${entry.timeoutAt} with:\n${JSON.stringify(entry.expects)}`;
     const codesNote = rt.plan.approvals.codes ? await this.mintCodes(entry, title, where) : '';
-    const answer = this.waitFor<K>(entry, opts.timeoutMs, false);
-    await rt.announce(
-      title,
-      `${opts.approvers.length ? `From: ${opts.approvers.join(', ')}. ` : ''}${where}${codesNote}`,
-    );
+    // Both awaited together: a cancel during the announcement must find the wait handled.
+    const [answer] = await Promise.all([
+      this.waitFor<K>(entry, opts.timeoutMs, false),
+      rt.announce(
+        title,
+        `${opts.approvers.length ? `From: ${opts.approvers.join(', ')}. ` : ''}${where}${codesNote}`,
+      ),
+    ]);
     return answer;
   }
 
@@ -101,14 +109,16 @@ export class TaskApprovals {
     this.pending = [...this.pending, entry];
     rt.show({ nextTimer: { what: `${name} approval timeout`, at: entry.timeoutAt } });
     const deadline = Date.now() + Math.max(1, timeoutMs);
+    // Wake-ups are counted before each read, so one arriving during a read is not lost.
+    let seen = this.deliveries;
     // A resumed request may have been answered while the previous run ended: ask the launch once.
     let answer: Accepted | null = resumed ? await this.confirmWithLaunch(entry) : null;
     while (!answer) {
-      const seen = this.deliveries;
       const left = deadline - Date.now();
       const woke =
         left > 0 && (await condition(() => this.deliveries !== seen || this.hasAccepted(entry.key), left));
       if (!woke) break;
+      seen = this.deliveries;
       answer = this.takeAccepted(entry.key) ?? (await this.confirmWithLaunch(entry));
     }
     this.pending = this.pending.filter((p) => p !== entry);
@@ -160,6 +170,11 @@ export class TaskApprovals {
     let approvals: AcceptedApproval[];
     try {
       approvals = await trustReads.readAcceptedApprovals({ launchId, task: this.rt.task });
+    } catch (err) {
+      // The launch could not be read (its retries ran out): not yet, the next wake-up or the
+      // timeout decides. A cancellation stops the wait.
+      if (isCancellation(err)) throw err;
+      return null;
     } finally {
       this.confirming -= 1;
     }
@@ -225,13 +240,39 @@ export class TaskApprovals {
         reason,
       });
     const launchId = this.rt.parentLaunchId;
-    if (launchId)
-      return refuse(claimedSender(raw), `send ${name} to the launch ${launchId}, not to its task`);
     const code = (raw as { code?: unknown } | null)?.code;
-    if (typeof code === 'string') {
+    const isCode = typeof code === 'string' && APPROVAL_CODE_PATTERN.test(code);
+    if (launchId) {
+      // The code is in this task's history now: the launch must not take it any more.
+      if (isCode)
+        void getExternalWorkflowHandle(launchId)
+          .signal(approvalCodeSeenSignal, { code })
+          .catch(() => undefined);
+      return refuse(claimedSender(raw), `send ${name} to the launch ${launchId}, not to its task`);
+    }
+    if (isCode) {
       if (this.spentCodes.has(code)) return refuse(claimedSender(raw), 'this approval code was already used');
       this.spentCodes.add(code);
     }
+    try {
+      await this.decide(name, raw);
+    } catch (err) {
+      // A handler must never fail the workflow task (the identity check could not run): refuse.
+      refuse(claimedSender(raw), `could not process: ${(err as Error).message}`);
+    }
+  }
+
+  /** A standalone run's own decision on an approval sent to it. */
+  private async decide(name: SignalName, raw: unknown) {
+    const refuse = (by: string, reason: string) =>
+      this.rt.record({
+        actor: by,
+        action: name,
+        outcome: 'refused',
+        identity: 'claimed',
+        via: 'signal',
+        reason,
+      });
     const decision = decidePendingApproval(name, raw, this.pending, this.rt.plan);
     if (!decision.accepted) return refuse(decision.by, decision.reason);
     const request = decision.pending!;

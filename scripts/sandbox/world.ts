@@ -213,8 +213,13 @@ export class World {
     this.failures.push({ pathPrefix, remaining: count, status, when });
   }
   /** The next `count` requests whose path starts with `pathPrefix` are answered `ms` later. */
-  delayNext(pathPrefix: string, count: number, ms: number): void {
-    this.delays.push({ pathPrefix, remaining: count, ms });
+  delayNext(
+    pathPrefix: string,
+    count: number,
+    ms: number,
+    when?: (request: RecordedRequest) => boolean,
+  ): void {
+    this.delays.push({ pathPrefix, remaining: count, ms, ...(when ? { when } : {}) });
   }
   /** Overrides queries of `metric` (of one service, or of all); null restores the model. */
   setMetric(metric: string, value: MetricOverride | null, service?: string): void {

@@ -102,11 +102,12 @@ describe('verified identities', { concurrency: true }, () => {
     const submit = (name: string, payload: Record<string, unknown>, proof: unknown) =>
       handle.executeUpdate(submitSignalUpdate, { args: [{ name, payload, proof }] });
     const go = { by: 'alice', decision: 'go' };
-    const valid = signIdentityProof(key, { launchId, name: 'goNoGo', payload: go }, 'alice');
+    // A fresh proof for each try: a proof (its nonce) is spent by its first appearance.
+    const valid = () => signIdentityProof(key, { launchId, name: 'goNoGo', payload: go }, 'alice');
 
     const refusals: [unknown, Record<string, unknown>, RegExp][] = [
-      [{ ...valid, mac: 'f'.repeat(64) }, go, /does not verify/],
-      [valid, { ...go, comment: 'changed after signing' }, /does not verify/],
+      [{ ...valid(), mac: 'f'.repeat(64) }, go, /does not verify/],
+      [valid(), { ...go, comment: 'changed after signing' }, /does not verify/],
       [
         signIdentityProof(key, { launchId: 'another-launch', name: 'goNoGo', payload: go }, 'alice'),
         go,
@@ -134,7 +135,7 @@ describe('verified identities', { concurrency: true }, () => {
       }
     }
     assert.equal((await handle.query(statusQuery)).phase, 'READINESS', 'no forged proof opened the gate');
-    const first = await submit('goNoGo', go, valid);
+    const first = await submit('goNoGo', go, valid());
     assert.equal(first.accepted, true);
     assert.equal(entry(await handle.query(auditQuery), first.auditSeq).identity, 'verified');
 
@@ -189,11 +190,7 @@ describe('verified identities', { concurrency: true }, () => {
     );
     const submit = () =>
       handle.executeUpdate(submitSignalUpdate, { args: [{ name: 'goNoGo', payload: go, proof }] });
-    await eventually(
-      () => handle.query(statusQuery),
-      (s) => s.phase === 'READINESS',
-      'readiness',
-    );
+    // At once: the launch is still starting, nothing is awaited yet.
     const early = await submit();
     assert.equal(early.accepted, false, 'before the go/no-go is asked for');
     await pendingOf(handle, 'goNoGo');
@@ -261,6 +258,31 @@ describe('verified identities', { concurrency: true }, () => {
 
     // The API's proof counts too; a claimed abort is still taken (a safety action), audited as claimed.
     await pendingOf(handle, 'metricsReview', 10);
+    // A code sent to the task by mistake is in that task's history: the launch takes it no more.
+    const miaCode = lastCodeSentTo('mia');
+    const misdirected = { by: 'mia', stage: 10, verdict: 'proceed', code: miaCode };
+    await h.env.client.workflow
+      .getHandle(`${handle.workflowId}/traffic`)
+      .signal('metricsReview', misdirected);
+    // The task tells the launch it saw a code (its content is only ever a code to spend).
+    await eventually(
+      () => handle.fetchHistory(),
+      (history) =>
+        (history.events ?? []).some(
+          (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'approvalCodeSeen',
+        ),
+      'the task told the launch',
+    );
+    await handle.signal('metricsReview', misdirected);
+    await eventually(
+      () => handle.query(auditQuery),
+      (a) =>
+        a.some((e) => e.action === 'metricsReview' && /approval code was already used/.test(e.reason ?? '')),
+      'the misdirected code refused by the launch',
+    );
+    assert.ok(
+      !(await handle.query(auditQuery)).some((e) => e.action === 'metricsReview' && e.outcome === 'accepted'),
+    );
     const review = await api.post(
       `/launches/${handle.workflowId}/signals/metricsReview`,
       { stage: 10, verdict: 'proceed' },

@@ -302,6 +302,20 @@ describe('bad input', { concurrency: true }, () => {
       ['launch', [{ plan: { ...good, launchId: 'someone-elses-launch' } }]],
       // A monitoring run handed a continue-as-new state it never made.
       ['monitoring', [{ plan: good, launchId: 'bad-direct', carry: { task: {} } }]],
+      [
+        'monitoring',
+        [
+          {
+            plan: good,
+            launchId: 'bad-direct',
+            carry: {
+              ...{ startedAt: 1, slotsSeen: 0, lastSlot: -1, runs: 0, state: {} },
+              onCall: { person: 'olivia', requestedAt: 1 },
+              task: { checklist: {}, audit: [] },
+            },
+          },
+        ],
+      ],
     ];
     await Promise.all(
       bareStarts.map(async ([type, args], i) => {

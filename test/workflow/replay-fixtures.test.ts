@@ -21,6 +21,7 @@
  * `patched()` change, move the current files to `histories/before-<patch>/`: they keep proving
  * that launches started on the old code replay on the new.
  */
+import { launchIdFor, type LaunchPlan } from '../../domain/plan.js';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -68,7 +69,7 @@ function workflowIdOf(fixture: { name: string; history: History }): string {
     typeof data === 'string'
       ? Buffer.from(data, 'base64').toString('utf8')
       : Buffer.from(data as Uint8Array).toString('utf8');
-  return (JSON.parse(text) as { plan: { launchId: string } }).plan.launchId;
+  return launchIdFor((JSON.parse(text) as { plan: LaunchPlan }).plan);
 }
 
 function typeOf(history: History): string {

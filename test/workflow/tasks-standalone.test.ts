@@ -2,14 +2,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LaunchPlanInput } from '../../domain/plan.js';
-import { analysisQuery, auditQuery, checklistQuery } from '../../workflows/messages.js';
+import { analysisQuery, auditQuery, checklistQuery, taskStateQuery } from '../../workflows/messages.js';
 import { lockdown } from '../../workflows/lockdown.js';
 import { monitoring } from '../../workflows/monitoring.js';
 import { readiness } from '../../workflows/readiness.js';
 import { launchPlanSchema } from '../../domain/plan.js';
 import { fastPlan } from '../support/plans.js';
 import { assertReplays } from '../support/replay.js';
-import { eventually, startHarness, type Harness } from '../support/temporal.js';
+import { assertNoFailedWorkflowTasks, eventually, startHarness, type Harness } from '../support/temporal.js';
 
 let h: Harness;
 before(async () => {
@@ -49,6 +49,28 @@ describe('standalone tasks', { concurrency: true }, () => {
       ],
     );
     await assertReplays([handle]);
+  });
+
+  test('a task cancelled while its approval request is being announced ends cleanly (no failed workflow task)', async () => {
+    const plan = planFor('solo-cancel');
+    // The go/no-go announcement of this launch only: the chat answers slowly.
+    h.world.delayNext('/hooks/slack/', 2, 4_000, (r) =>
+      r.body.includes('Approval needed: goNoGo for solo-cancel'),
+    );
+    const handle = await h.env.client.workflow.start(readiness, {
+      taskQueue: h.taskQueue,
+      workflowId: 'solo-cancel/readiness',
+      args: [{ plan, launchId: 'solo-cancel' }],
+    });
+    await eventually(
+      () => handle.query(taskStateQuery),
+      (s) => s.pending.some((p) => p.signal === 'goNoGo'),
+      'go/no-go requested (announcement under way)',
+    );
+    await handle.cancel();
+    await assert.rejects(handle.result());
+    assert.notEqual((await handle.describe()).status.name, 'RUNNING');
+    await assertNoFailedWorkflowTasks(h, [handle.workflowId]);
   });
 
   test('monitoring alone continues-as-new to keep history bounded and still covers every interval', async () => {
