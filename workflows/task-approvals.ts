@@ -230,15 +230,7 @@ export class TaskApprovals {
    * launch it is refused (and audited): approvals go to the launch, which checks them once.
    */
   private async receive(name: SignalName, raw: unknown) {
-    const refuse = (by: string, reason: string) =>
-      this.rt.record({
-        actor: by,
-        action: name,
-        outcome: 'refused',
-        identity: 'claimed',
-        via: 'signal',
-        reason,
-      });
+    const refuse = (by: string, reason: string) => this.refuse(name, by, reason);
     const launchId = this.rt.parentLaunchId;
     const code = (raw as { code?: unknown } | null)?.code;
     const isCode = typeof code === 'string' && APPROVAL_CODE_PATTERN.test(code);
@@ -262,17 +254,20 @@ export class TaskApprovals {
     }
   }
 
+  private refuse(name: SignalName, by: string, reason: string) {
+    this.rt.record({
+      actor: by,
+      action: name,
+      outcome: 'refused',
+      identity: 'claimed',
+      via: 'signal',
+      reason,
+    });
+  }
+
   /** A standalone run's own decision on an approval sent to it. */
   private async decide(name: SignalName, raw: unknown) {
-    const refuse = (by: string, reason: string) =>
-      this.rt.record({
-        actor: by,
-        action: name,
-        outcome: 'refused',
-        identity: 'claimed',
-        via: 'signal',
-        reason,
-      });
+    const refuse = (by: string, reason: string) => this.refuse(name, by, reason);
     const decision = decidePendingApproval(name, raw, this.pending, this.rt.plan);
     if (!decision.accepted) return refuse(decision.by, decision.reason);
     const request = decision.pending!;
