@@ -46,6 +46,8 @@ export const LOCAL_MEASUREMENT_OPTIONS: LocalActivityOptions = {
  * identity checks, as local activities: short, read-only, run again if the worker dies. Retried
  * for a while: a workflow busy with a long task answers its query late, never wrongly.
  */
+/** After such a read failed (a worker down past its retries), it is tried again this soon. */
+export const READ_AGAIN_AFTER_MS = 5_000;
 export const TRUST_READ_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 8 },

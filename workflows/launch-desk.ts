@@ -4,7 +4,13 @@
  * sent it) and audited, accepted or refused, never a failed workflow task. Also reads the running
  * task's live state when the task prompts it.
  */
-import { CancellationScope, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import {
   claimedSender,
   decidePendingApproval,
@@ -16,7 +22,7 @@ import type { Identity, Phase } from '../domain/launch-state.js';
 import { authorizedSenders, isSignalName, SIGNAL_NAMES, type SignalName } from '../domain/messages.js';
 import type { LaunchPlan } from '../domain/plan.js';
 import type { AbortDetails } from './abort.js';
-import { trustReads } from './activity-options.js';
+import { READ_AGAIN_AFTER_MS, trustReads } from './activity-options.js';
 import type { FreezeDesk } from './freeze.js';
 import type { LaunchBook } from './launch-book.js';
 import {
@@ -319,7 +325,10 @@ export class LaunchDesk {
         const state = await trustReads.readTaskState({ workflowId, launchId: this.launchId });
         if (state && workflowId === this.book.status.activeTaskWorkflowId) this.book.showTaskState(state);
       } catch {
-        // Live state is only a view; the task's outcome still arrives.
+        // Not read (its worker down longer than the retries): read again shortly, or the pending
+        // approvals people answer from would stay stale until the task's next change.
+        this.taskStateWanted = true;
+        await sleep(READ_AGAIN_AFTER_MS);
       }
     }
   }

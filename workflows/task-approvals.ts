@@ -8,7 +8,7 @@ import { claimedSender, decidePendingApproval } from '../domain/approvals.js';
 import { APPROVAL_CODE_PATTERN, withoutCode } from '../domain/identity.js';
 import type { AcceptedApproval, Identity, PendingApproval } from '../domain/launch-state.js';
 import { examplePayload, type SignalName, type SignalPayloads } from '../domain/messages.js';
-import { checks, trustReads } from './activity-options.js';
+import { checks, READ_AGAIN_AFTER_MS, trustReads } from './activity-options.js';
 import {
   approvalCodeSeenSignal,
   deliverApprovalSignal,
@@ -33,8 +33,9 @@ export class TaskApprovals {
   private deliveries = 0;
   /** Audit sequence numbers of the launch's acceptances already acted on. */
   private readonly used = new Set<number>();
-  /** Reads of the launch's acceptances under way. */
+  /** Reads of the launch's acceptances under way, and whether the last one failed. */
   private confirming = 0;
+  private readFailed = false;
   /** Standalone runs: approval codes seen in any signal (each is good for one appearance). */
   private readonly spentCodes = new Set<string>();
 
@@ -115,9 +116,11 @@ export class TaskApprovals {
     let answer: Accepted | null = resumed ? await this.confirmWithLaunch(entry) : null;
     while (!answer) {
       const left = deadline - Date.now();
+      // After a failed read, read again soon even without a wake-up: the one wake-up came already.
+      const wait = this.readFailed ? Math.min(left, READ_AGAIN_AFTER_MS) : left;
       const woke =
-        left > 0 && (await condition(() => this.deliveries !== seen || this.hasAccepted(entry.key), left));
-      if (!woke) break;
+        left > 0 && (await condition(() => this.deliveries !== seen || this.hasAccepted(entry.key), wait));
+      if (!woke && !(this.readFailed && left > READ_AGAIN_AFTER_MS)) break;
       seen = this.deliveries;
       answer = this.takeAccepted(entry.key) ?? (await this.confirmWithLaunch(entry));
     }
@@ -171,13 +174,15 @@ export class TaskApprovals {
     try {
       approvals = await trustReads.readAcceptedApprovals({ launchId, task: this.rt.task });
     } catch (err) {
-      // The launch could not be read (its retries ran out): not yet, the next wake-up or the
-      // timeout decides. A cancellation stops the wait.
+      // The launch could not be read (its worker down past the retries): not yet, read again
+      // shortly until the timeout. A cancellation stops the wait.
       if (isCancellation(err)) throw err;
+      this.readFailed = true;
       return null;
     } finally {
       this.confirming -= 1;
     }
+    this.readFailed = false;
     const approval = approvals.find((a) => a.pendingKey === entry.key && !this.used.has(a.seq));
     if (!approval) return null;
     this.used.add(approval.seq);
