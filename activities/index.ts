@@ -8,11 +8,13 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Sample } from '../domain/analysis.js';
+import type { SeriesSample, SlotQuery, SlotSamples } from '../domain/slot-analysis.js';
 import type {
   ActionItemInput,
   IntegrationRegistry,
   Notification,
   ProbeResult,
+  RangeSample,
 } from '../integrations/types.js';
 import { submitConfigChange } from '../api/freeze-gate.js';
 import { readServiceLock } from '../api/service-lock.js';
@@ -33,6 +35,20 @@ export type ActivityDeps = {
 };
 
 type Named = { integration: string };
+
+const MEASURE_CONCURRENCY = 8;
+
+async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
+
+function seriesOf(sample: RangeSample): SeriesSample {
+  return sample.status === 'ok' ? { status: 'ok', values: sample.values.map(([, value]) => value) } : sample;
+}
 type ServiceEnv = { service: string; environment: string };
 
 export function createActivities({
@@ -56,6 +72,40 @@ export function createActivities({
         input.queries.map(async (q) => [q.name, await metrics.query(q.query)] as const),
       );
       return Object.fromEntries(entries);
+    },
+
+    /**
+     * Measures analysis slots from the backend's history: each query at each slot's time (instant),
+     * or over the interval before it (range, for the canary judge). Late evaluations call this for
+     * every slot they missed, at once. Never throws for a failing query (its sample says why).
+     */
+    async measureSlots(
+      input: Named & { queries: SlotQuery[]; slots: { atMs: number; intervalMs: number }[] },
+    ): Promise<SlotSamples[]> {
+      const metrics = integrations.get('metrics', input.integration);
+      const measureOne = async (q: SlotQuery, slot: { atMs: number; intervalMs: number }) => {
+        if (!q.range) return metrics.query(q.query, slot.atMs);
+        return seriesOf(
+          metrics.queryRange
+            ? await metrics.queryRange(q.query, {
+                startMs: slot.atMs - slot.intervalMs,
+                endMs: slot.atMs,
+                stepMs: q.range.stepMs,
+              })
+            : {
+                status: 'error',
+                values: null,
+                error: `metrics integration "${input.integration}" has no range queries`,
+              },
+        );
+      };
+      const jobs = input.slots.flatMap((slot, index) => input.queries.map((q) => ({ slot, index, q })));
+      const results = input.slots.map((): SlotSamples => ({}));
+      // A few queries in flight: a catch-up of many slots must not flood the backend.
+      await inBatches(jobs, MEASURE_CONCURRENCY, async ({ slot, index, q }) => {
+        results[index]![q.key] = await measureOne(q, slot);
+      });
+      return results;
     },
 
     async checkGateDocs(input: Named & { service: string; gates: string[] }) {

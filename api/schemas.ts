@@ -111,7 +111,7 @@ export const launchListSchema = z.object({ items: z.array(launchListItemSchema) 
 
 const thresholdResultSchema = z.object({
   name: z.string(),
-  category: z.enum(THRESHOLD_CATEGORIES),
+  category: z.enum([...THRESHOLD_CATEGORIES, 'canary']),
   verdict: z.enum(['pass', 'breach', 'inconclusive']),
   value: z.number().nullable(),
   reason: z.string().optional(),

@@ -3,7 +3,8 @@
  * backend and returns samples), *decision* (this module, pure) and *action* (the workflow aborts
  * and compensates). "Inconclusive" is a first-class result: no data is never healthy.
  */
-import type { Threshold, ThresholdCategory } from './plan.js';
+import type { ThresholdCategory } from './plan-fields.js';
+import type { Threshold } from './plan.js';
 
 /** One measured value, as the metrics integration reports it. */
 export type Sample =
@@ -14,7 +15,8 @@ export type Verdict = 'pass' | 'breach' | 'inconclusive';
 
 export type ThresholdResult = {
   name: string;
-  category: ThresholdCategory;
+  /** `canary`: the canary judge's verdict on the interval (canary against stable). */
+  category: ThresholdCategory | 'canary';
   verdict: Verdict;
   value: number | null;
   /** Why it breached or was inconclusive; absent on pass. */
@@ -68,7 +70,12 @@ export type AnalysisState = {
 
 export type AnalysisDecision =
   | { action: 'continue' }
-  | { action: 'abort'; cause: 'threshold-breach' | 'inconclusive-limit'; threshold: string; detail: string };
+  | {
+      action: 'abort';
+      cause: 'threshold-breach' | 'inconclusive-limit' | 'analysis-unsettled';
+      threshold: string;
+      detail: string;
+    };
 
 export function newAnalysisState(): AnalysisState {
   return { evaluations: 0, runs: {}, totals: {} };
@@ -116,4 +123,71 @@ export function recordEvaluation(
 /** Whether a threshold ended the window without a breach run in progress. */
 export function endedClean(state: AnalysisState, names: string[]): boolean {
   return names.every((n) => (state.runs[n]?.breaches ?? 0) === 0 && (state.runs[n]?.inconclusive ?? 0) === 0);
+}
+
+/**
+ * The evaluation grid of an observation window that starts at `startedAt`: slot k (1, 2, …) is
+ * judged from the metrics as they were at `slotTime(k)`, whenever the evaluation actually runs.
+ * The window's last slot is its end; `followUps` slots after it settle a breach or no-data run
+ * still in progress, and then the window ends whatever the state (bounded).
+ */
+export type SlotGrid = { startedAt: number; windowMs: number; intervalMs: number; followUps: number };
+
+export function slotGrid(
+  startedAt: number,
+  windowMs: number,
+  intervalMs: number,
+  limits: AnalysisLimits,
+): SlotGrid {
+  return {
+    startedAt,
+    windowMs,
+    intervalMs,
+    followUps: Math.max(limits.consecutiveBreaches, limits.consecutiveErrorLimit),
+  };
+}
+
+/** Slots inside the window (the last one at its end). */
+export function slotsInWindow(grid: SlotGrid): number {
+  return Math.max(1, Math.ceil(grid.windowMs / grid.intervalMs));
+}
+
+/** When slot `k` (from 1) is measured, in epoch ms. */
+export function slotTime(grid: SlotGrid, k: number): number {
+  const inWindow = slotsInWindow(grid);
+  return k <= inWindow
+    ? grid.startedAt + Math.min(k * grid.intervalMs, grid.windowMs)
+    : grid.startedAt + grid.windowMs + (k - inWindow) * grid.intervalMs;
+}
+
+/** Evidence of one evaluated slot: the time measured, when it was evaluated, how late. */
+export type SlotRecord = {
+  slot: number;
+  measuredAt: string;
+  evaluatedAt: string;
+  lateMs: number;
+  verdict: Verdict;
+};
+
+/** The worst verdict of a slot's results: a breach outranks no data, which outranks a pass. */
+export function slotVerdict(results: ThresholdResult[]): Verdict {
+  if (results.some((r) => r.verdict === 'breach')) return 'breach';
+  return results.some((r) => r.verdict === 'inconclusive') ? 'inconclusive' : 'pass';
+}
+
+/** The decision when the follow-up slots ran out and a threshold still had a run in progress. */
+export function unsettledDecision(
+  state: AnalysisState,
+  names: string[],
+  followUps: number,
+): AnalysisDecision {
+  const open = names.filter(
+    (n) => (state.runs[n]?.breaches ?? 0) > 0 || (state.runs[n]?.inconclusive ?? 0) > 0,
+  );
+  return {
+    action: 'abort',
+    cause: 'analysis-unsettled',
+    threshold: open[0] ?? names[0] ?? '',
+    detail: `${open.join(', ')} still breaching or without data ${followUps} intervals after the window ended`,
+  };
 }

@@ -78,6 +78,8 @@ export type AcceptedApproval = {
 export type AbortCause =
   | 'threshold-breach'
   | 'inconclusive-limit'
+  /** A breach or no-data run still open when a window's follow-up slots ran out. */
+  | 'analysis-unsettled'
   | 'operator-abort'
   | 'no-go'
   | 'approval-timeout'

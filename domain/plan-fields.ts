@@ -112,3 +112,7 @@ export const timeSchema = z
     }
     return relative ? new Date(at).toISOString() : text;
   });
+
+/** What a threshold watches; heightened monitoring needs one of each. */
+export const THRESHOLD_CATEGORIES = ['errors', 'latency', 'resources', 'business'] as const;
+export type ThresholdCategory = (typeof THRESHOLD_CATEGORIES)[number];

@@ -7,6 +7,7 @@
  * `{{version}}` filled in from validated slugs.
  */
 import { z } from 'zod';
+import { burnRateRuleSchema } from './burn-rate.js';
 import { durationMs } from './durations.js';
 import {
   duration,
@@ -14,6 +15,7 @@ import {
   launchIdSchema,
   person,
   slug,
+  THRESHOLD_CATEGORIES,
   timeSchema,
   versionString,
 } from './plan-fields.js';
@@ -39,8 +41,7 @@ const evaluationInterval = durationWithin({ min: '1s', max: '1h' });
 const query = z.string().min(1).max(2_000);
 const approverList = z.array(person).min(1, 'name at least one person');
 
-export const THRESHOLD_CATEGORIES = ['errors', 'latency', 'resources', 'business'] as const;
-export type ThresholdCategory = (typeof THRESHOLD_CATEGORIES)[number];
+export { THRESHOLD_CATEGORIES, type ThresholdCategory } from './plan-fields.js';
 
 /** A bound on one query's value. Outside [min, max] is a breach; no value is inconclusive. */
 export const thresholdSchema = z
@@ -167,6 +168,8 @@ const launchPlanObject = z
         consecutiveBreaches: z.number().int().min(1).max(100).default(2),
         consecutiveErrorLimit: z.number().int().min(1).max(100).default(3),
         thresholds: z.array(thresholdSchema).min(1, 'define at least one abort threshold'),
+        /** SLO burn-rate rules, judged each interval like thresholds (`domain/burn-rate.ts`). */
+        burnRates: z.array(burnRateRuleSchema).max(10).default([]),
       })
       .strict(),
     readiness: z
@@ -318,13 +321,16 @@ function checkWindows(p: LaunchPlan, issue: AddIssue) {
 
 function checkThresholds(p: LaunchPlan, issue: AddIssue) {
   const names = new Set<string>();
-  p.analysis.thresholds.forEach((t, i) => {
-    if (names.has(t.name))
-      issue(['analysis', 'thresholds', i, 'name'], `duplicate threshold name "${t.name}"`);
-    names.add(t.name);
-  });
+  const rules = [
+    ...p.analysis.thresholds.map((t, i) => ({ ...t, path: ['analysis', 'thresholds', i, 'name'] })),
+    ...p.analysis.burnRates.map((r, i) => ({ ...r, path: ['analysis', 'burnRates', i, 'name'] })),
+  ];
+  for (const rule of rules) {
+    if (names.has(rule.name)) issue(rule.path, `duplicate threshold name "${rule.name}"`);
+    names.add(rule.name);
+  }
   for (const category of THRESHOLD_CATEGORIES) {
-    if (!p.analysis.thresholds.some((t) => t.category === category))
+    if (!rules.some((t) => t.category === category))
       issue(['analysis', 'thresholds'], `heightened monitoring needs a threshold in category "${category}"`);
   }
 }

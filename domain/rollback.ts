@@ -5,6 +5,8 @@ import type { LaunchPlan } from './plan.js';
 export const ABORT_CAUSES: Record<AbortCause, string> = {
   'threshold-breach': 'an abort threshold breached analysis.consecutiveBreaches times in a row',
   'inconclusive-limit': 'a threshold had no usable value analysis.consecutiveErrorLimit times in a row',
+  'analysis-unsettled':
+    'a threshold still breaching or without data when the follow-up evaluations after its window ran out',
   'operator-abort': 'the abort signal from a rollback authority or owner',
   'no-go': 'a no-go decision at the readiness review, or "abort" at a metrics review',
   'approval-timeout': 'an approval not given within approvals.timeout',

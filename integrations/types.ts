@@ -23,8 +23,11 @@ export type RangeSample =
 export type RangeWindow = { startMs: number; endMs: number; stepMs: number };
 
 export interface MetricsSource {
-  /** Runs an instant query; never throws for a bad query or an unreachable backend (returns `error`). */
-  query(query: string): Promise<MetricSample>;
+  /**
+   * Runs an instant query at `atMs` (epoch ms; default now), from the backend's history when that
+   * is past; never throws for a bad query or an unreachable backend (returns `error`).
+   */
+  query(query: string, atMs?: number): Promise<MetricSample>;
   /** Runs a range query (optional capability); never throws either. */
   queryRange?(query: string, window: RangeWindow): Promise<RangeSample>;
 }

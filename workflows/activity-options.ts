@@ -23,18 +23,13 @@ export const CHECK_OPTIONS: ActivityOptions = {
   },
 };
 
-/** Metric queries during analysis: short, few retries; a failure counts as inconclusive, never as healthy. */
-export const MEASUREMENT_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '500ms', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
-};
-
 /**
- * The same metric queries, run as local activities: in the worker, inside the workflow task, with
- * the result recorded as one marker. An analysis evaluation then costs one workflow task and a
- * timer instead of an activity task's round trip through the server (half the events of a
- * monitoring day). Fit: a query is read-only, short and bounded by its own timeout, and is simply
- * run again if the worker dies before the task completes.
+ * Metric queries during analysis, as local activities: in the worker, inside the workflow task,
+ * with the result recorded as one marker. An evaluation then costs one workflow task and a timer
+ * instead of an activity task's round trip through the server (half the events of a monitoring
+ * day). Fit: a query is read-only, short and bounded by its own timeout, and is simply run again
+ * if the worker dies before the task completes. Few retries: a failure counts as inconclusive,
+ * never as healthy.
  */
 export const LOCAL_MEASUREMENT_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '15s',
@@ -79,7 +74,6 @@ export const UNDO_OPTIONS: ActivityOptions = {
 };
 
 export const checks = proxyActivities<LaunchActivities>(CHECK_OPTIONS);
-export const measurements = proxyActivities<LaunchActivities>(MEASUREMENT_OPTIONS);
 export const localMeasurements = proxyLocalActivities<LaunchActivities>(LOCAL_MEASUREMENT_OPTIONS);
 export const trustReads = proxyLocalActivities<LaunchActivities>(TRUST_READ_OPTIONS);
 export const changes = proxyActivities<LaunchActivities>(CHANGE_OPTIONS);

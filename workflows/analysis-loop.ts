@@ -1,39 +1,60 @@
 /**
- * The analysis loop of an observation window: measure every `interval` (activity), decide
- * (domain), and hand the decision back; the caller acts. Evaluations are scheduled on a fixed
- * grid from the window's start, so a slow query shows up as a missed slot rather than drift.
+ * The analysis loop of an observation window: measure (local activity), decide (domain), and
+ * hand the decision back; the caller acts.
+ *
+ * Every slot of the window's grid is judged from the metrics backend's history *at the slot's
+ * own time*, whenever the evaluation runs: a worker that was down, saturated or cut off from the
+ * Temporal server measures the slots it missed when it is back, in order, and decides on them
+ * exactly as if they had run on time (a breach run there aborts, a clean run counts). So the
+ * verdict does not depend on the engine's timeliness; the lateness is kept as evidence.
  */
-import { ActivityFailure, patched, sleep } from '@temporalio/workflow';
+import { ActivityFailure, sleep } from '@temporalio/workflow';
 import {
   endedClean,
-  evaluateAbortThresholds,
   newAnalysisState,
-  type Sample,
   recordEvaluation,
+  slotGrid,
+  slotsInWindow,
+  slotTime,
+  slotVerdict,
+  unsettledDecision,
   type AnalysisDecision,
   type AnalysisState,
+  type SlotGrid,
+  type SlotRecord,
   type ThresholdResult,
 } from '../domain/analysis.js';
-import { renderQuery, type LaunchPlan, type Threshold } from '../domain/plan.js';
-import { localMeasurements, measurements } from './activity-options.js';
+import type { LaunchPlan } from '../domain/plan.js';
+import {
+  judgeSlot,
+  ruleNames,
+  slotQueries,
+  type AnalysisTarget,
+  type SlotOptions,
+  type SlotSamples,
+} from '../domain/slot-analysis.js';
+import { localMeasurements } from './activity-options.js';
 
-/** Marks runs whose analysis measurements are local activities; earlier runs replay with activity tasks. */
-export const LOCAL_MEASUREMENTS_PATCH = 'analysis-local-measurements';
+export type { AnalysisTarget } from '../domain/slot-analysis.js';
 
 const NEVER_ABORT = {
   consecutiveBreaches: Number.MAX_SAFE_INTEGER,
   consecutiveErrorLimit: Number.MAX_SAFE_INTEGER,
 };
 
-export type AnalysisTarget = { service: string; environment: string; version: string };
+/** Slots measured by one activity call when catching up (bounds its payload and duration). */
+export const MAX_SLOTS_PER_MEASUREMENT = 30;
 
 export type AnalysisRun = {
+  /** `stopped`: `stopWhen` or `maxEvaluations` ended it early; the decision is `continue` then. */
   outcome: 'window-complete' | 'abort' | 'stopped';
   decision: AnalysisDecision;
   state: AnalysisState;
   lastResults: ThresholdResult[];
-  /** Grid slots in which an evaluation ran (for "monitored at every interval, no gap"). */
-  slots: number[];
+  /** Every slot evaluated by this run, in order. */
+  slots: SlotRecord[];
+  /** The slot a continuation starts from. */
+  nextSlot: number;
   startedAt: number;
   endedAt: number;
 };
@@ -41,11 +62,14 @@ export type AnalysisRun = {
 export type AnalysisOptions = {
   plan: LaunchPlan;
   target: AnalysisTarget;
-  thresholds?: Threshold[];
   windowMs: number;
   intervalMs: number;
-  /** Carried over across continue-as-new. */
+  /** Compare canary with stable in each slot (ramp stages that split traffic). */
+  judgeCanary?: boolean;
+  /** Carried over across continue-as-new, with `startedAt` and `nextSlot`. */
   state?: AnalysisState;
+  nextSlot?: number;
+  startedAt?: number;
   /** Ends the loop early (e.g. the drill saw what it waited for). */
   stopWhen?: (results: ThresholdResult[], state: AnalysisState) => boolean;
   onEvaluated?: (results: ThresholdResult[], decision: AnalysisDecision) => void;
@@ -53,73 +77,106 @@ export type AnalysisOptions = {
   maxEvaluations?: number;
   /**
    * `abort` (default): breach and no-data runs abort as the plan says, and a window ends only on a
-   * clean state. `observe`: never abort (waiting for recovery, where failing is expected at first).
+   * clean state (or fails as unsettled after its follow-up slots). `observe`: never abort
+   * (waiting for recovery, where failing is expected at first).
    */
   mode?: 'abort' | 'observe';
-  startedAt?: number;
 };
 
-export async function measureThresholds(plan: LaunchPlan, target: AnalysisTarget, thresholds: Threshold[]) {
-  let samples: Record<string, Sample>;
+/** Measures slots at their times; a measurement that failed as a whole is inconclusive in every rule. */
+async function measureSlots(
+  plan: LaunchPlan,
+  target: AnalysisTarget,
+  options: SlotOptions,
+  grid: SlotGrid,
+  slots: number[],
+): Promise<SlotSamples[]> {
+  const queries = slotQueries(plan.analysis, target, options);
   try {
-    const measure = patched(LOCAL_MEASUREMENTS_PATCH) ? localMeasurements : measurements;
-    samples = await measure.runMetricQueries({
+    return await localMeasurements.measureSlots({
       integration: plan.integrations.metrics,
-      queries: thresholds.map((t) => ({ name: t.name, query: renderQuery(t.query, target) })),
+      queries,
+      slots: slots.map((k) => ({ atMs: slotTime(grid, k), intervalMs: grid.intervalMs })),
     });
   } catch (err) {
-    // The measurement itself failed (worker error, timeout): every value is inconclusive.
     if (!(err instanceof ActivityFailure)) throw err;
     const error = `measurement failed: ${err.cause?.message ?? err.message}`;
-    samples = Object.fromEntries(
-      thresholds.map((t) => [t.name, { status: 'error' as const, value: null, error }]),
-    );
+    const failed = { status: 'error' as const, value: null, values: null, error };
+    return slots.map(() => Object.fromEntries(queries.map((q) => [q.key, failed])));
   }
-  return evaluateAbortThresholds(thresholds, samples);
 }
 
 export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
-  const thresholds = opts.thresholds ?? opts.plan.analysis.thresholds;
-  const names = thresholds.map((t) => t.name);
+  const { plan } = opts;
+  const slotOptions: SlotOptions = { judgeCanary: opts.judgeCanary ?? false };
+  const names = ruleNames(plan.analysis, slotOptions);
+  const limits = opts.mode === 'observe' ? NEVER_ABORT : plan.analysis;
   const state = opts.state ?? newAnalysisState();
   const startedAt = opts.startedAt ?? Date.now();
-  const slots: number[] = [];
+  const grid = slotGrid(startedAt, opts.windowMs, opts.intervalMs, plan.analysis);
+  const lastInWindow = slotsInWindow(grid);
+  const slots: SlotRecord[] = [];
   let lastResults: ThresholdResult[] = [];
   let decision: AnalysisDecision = { action: 'continue' };
-  let evaluations = 0;
+  let next = opts.nextSlot ?? 1;
   const end = (outcome: AnalysisRun['outcome']): AnalysisRun => ({
     outcome,
     decision,
     state,
     lastResults,
     slots,
+    nextSlot: next,
     startedAt,
     endedAt: Date.now(),
   });
+  const budgetLeft = () =>
+    opts.maxEvaluations === undefined ? Number.MAX_SAFE_INTEGER : opts.maxEvaluations - slots.length;
+
   for (;;) {
-    const slot = Math.floor((Date.now() - startedAt) / opts.intervalMs);
-    // The window ends only on a clean state: a breach or no-data run still in progress is
-    // followed up; it clears or reaches its limit within a few more evaluations.
-    const settled = opts.mode === 'observe' || endedClean(state, names);
-    if (Date.now() - startedAt >= opts.windowMs && settled) return end('window-complete');
-    lastResults = await measureThresholds(opts.plan, opts.target, thresholds);
-    slots.push(slot);
-    evaluations += 1;
-    decision = recordEvaluation(
-      state,
-      lastResults,
-      opts.mode === 'observe' ? NEVER_ABORT : opts.plan.analysis,
-    );
-    opts.onEvaluated?.(lastResults, decision);
-    if (decision.action === 'abort') return end('abort');
-    if (opts.stopWhen?.(lastResults, state)) return end('stopped');
-    const nextAt = startedAt + (slot + 1) * opts.intervalMs;
-    if (
-      opts.maxEvaluations !== undefined &&
-      evaluations >= opts.maxEvaluations &&
-      nextAt - startedAt < opts.windowMs
+    if (next > lastInWindow) {
+      // The window ends on a clean state: a run still in progress is followed up, a bounded number
+      // of slots, and a window that still has not settled then fails safe.
+      if (opts.mode === 'observe' || endedClean(state, names)) return end('window-complete');
+      if (next > lastInWindow + grid.followUps) {
+        decision = unsettledDecision(state, names, grid.followUps);
+        return end('abort');
+      }
+    }
+    if (budgetLeft() <= 0) return end('stopped');
+    const dueAt = slotTime(grid, next);
+    if (dueAt > Date.now()) {
+      await sleep(dueAt - Date.now());
+      continue;
+    }
+    // Every slot whose time has come, oldest first; follow-up slots only once the window is over.
+    const last = next <= lastInWindow ? lastInWindow : lastInWindow + grid.followUps;
+    const due: number[] = [];
+    for (
+      let k = next;
+      k <= last &&
+      slotTime(grid, k) <= Date.now() &&
+      due.length < Math.min(MAX_SLOTS_PER_MEASUREMENT, budgetLeft());
+      k++
     )
-      return end('stopped');
-    await sleep(Math.max(1, nextAt - Date.now()));
+      due.push(k);
+    const measured = await measureSlots(plan, opts.target, slotOptions, grid, due);
+    const evaluatedAt = Date.now();
+    for (const [i, k] of due.entries()) {
+      lastResults = judgeSlot(plan.analysis, measured[i] ?? {}, slotOptions);
+      decision = recordEvaluation(state, lastResults, limits);
+      slots.push({
+        slot: k,
+        measuredAt: new Date(slotTime(grid, k)).toISOString(),
+        evaluatedAt: new Date(evaluatedAt).toISOString(),
+        lateMs: evaluatedAt - slotTime(grid, k),
+        verdict: slotVerdict(lastResults),
+      });
+      next = k + 1;
+      opts.onEvaluated?.(lastResults, decision);
+      if (decision.action === 'abort') return end('abort');
+      if (opts.stopWhen?.(lastResults, state)) return end('stopped');
+      // A clean end of the window: the follow-up slots measured with it are not needed.
+      if (next > lastInWindow && endedClean(state, names)) break;
+    }
   }
 }

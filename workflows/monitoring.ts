@@ -1,7 +1,8 @@
 /**
- * 5.5 Heightened monitoring at full traffic: every category evaluated on a fixed grid for the whole
- * window (a missed slot is a gap), the person on call confirms, a breach run rolls the launch back.
- * Long windows continue-as-new every few hundred evaluations so history stays bounded.
+ * 5.5 Heightened monitoring at full traffic: every category judged at every slot of the window's
+ * grid (a slot evaluated late is measured at its own time: no gaps), the person on call confirms,
+ * a breach run rolls the launch back. Long windows continue-as-new every few hundred evaluations
+ * so history stays bounded.
  */
 import {
   allHandlersFinished,
@@ -13,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { PendingApproval } from '../domain/launch-state.js';
-import { endedClean, type AnalysisState } from '../domain/analysis.js';
+import { endedClean, type AnalysisState, type SlotRecord } from '../domain/analysis.js';
 import { durationMs } from '../domain/durations.js';
 import { THRESHOLD_CATEGORIES } from '../domain/plan.js';
 import { abortLaunch } from './abort.js';
@@ -29,8 +30,10 @@ export const EVALUATIONS_PER_RUN = 400;
 export type MonitoringCarry = {
   startedAt: number;
   state: AnalysisState;
-  slotsSeen: number;
-  lastSlot: number;
+  /** The next grid slot to judge (every earlier one has been). */
+  nextSlot: number;
+  /** Slots judged later than one interval after their time (a worker away), for the evidence. */
+  lateness: Lateness;
   /** `person`: the approver identity asked to acknowledge; `name`: how the rotation shows them. */
   onCall: {
     person: string;
@@ -45,6 +48,19 @@ export type MonitoringCarry = {
   /** This task's items and audit entries so far: its outcome at the end holds all of them. */
   task: TaskCarry;
 };
+
+export type Lateness = { slots: number; maxLateMs: number; latest: SlotRecord[] };
+/** Late slots listed in the evidence (the most recent); the rest are counted. */
+const LATE_SLOTS_KEPT = 20;
+
+function addLateness(lateness: Lateness, slots: SlotRecord[], intervalMs: number): Lateness {
+  const late = slots.filter((s) => s.lateMs >= intervalMs);
+  return {
+    slots: lateness.slots + late.length,
+    maxLateMs: Math.max(lateness.maxLateMs, ...slots.map((s) => s.lateMs)),
+    latest: [...lateness.latest, ...late].slice(-LATE_SLOTS_KEPT),
+  };
+}
 
 export type MonitoringInput = TaskInput & { carry?: MonitoringCarry; evaluationsPerRun?: number };
 
@@ -96,8 +112,8 @@ export function monitoring(input: MonitoringInput) {
       carry = {
         startedAt: Date.now(),
         state: { evaluations: 0, runs: {}, totals: {} },
-        slotsSeen: 0,
-        lastSlot: -1,
+        nextSlot: 1,
+        lateness: { slots: 0, maxLateMs: 0, latest: [] },
         onCall: { person: shift.person, name: shift.displayName, requestedAt: Date.now() },
         runs: 0,
         task: rt.carry(),
@@ -148,6 +164,7 @@ export function monitoring(input: MonitoringInput) {
       intervalMs,
       state: c.state,
       startedAt: c.startedAt,
+      nextSlot: c.nextSlot,
       // Bounded whatever a caller starting it by hand passes: at least 2, at most the default.
       maxEvaluations: Math.min(
         EVALUATIONS_PER_RUN,
@@ -156,15 +173,14 @@ export function monitoring(input: MonitoringInput) {
       stopWhen: () => ackTimedOut || ackFailed !== null || workflowInfo().continueAsNewSuggested,
       onEvaluated: (results) => rt.reportAnalysis(results),
     });
-    for (const slot of run.slots) {
-      if (slot > c.lastSlot) {
-        c.slotsSeen += 1;
-        c.lastSlot = slot;
-      }
-    }
+    c.nextSlot = run.nextSlot;
+    c.lateness = addLateness(c.lateness, run.slots, intervalMs);
 
     if (run.outcome === 'abort' && run.decision.action === 'abort') {
-      rt.fail(id('verification.stable'), run.decision.detail, { totals: run.state.totals });
+      rt.fail(id('verification.stable'), run.decision.detail, {
+        totals: run.state.totals,
+        lateness: c.lateness,
+      });
       abortLaunch(
         run.decision.cause === 'threshold-breach' ? 'monitoring-breach' : run.decision.cause,
         `during heightened monitoring: ${run.decision.detail}`,
@@ -219,6 +235,7 @@ export function monitoring(input: MonitoringInput) {
     }
 
     const expectedSlots = Math.ceil(windowMs / intervalMs);
+    const judged = c.nextSlot - 1;
     for (const category of THRESHOLD_CATEGORIES) {
       const names = plan.analysis.thresholds.filter((t) => t.category === category).map((t) => t.name);
       // Every interval evaluated, and "no data" stayed rare: an interval without a value was not monitored.
@@ -227,15 +244,16 @@ export function monitoring(input: MonitoringInput) {
       );
       rt.verdict(
         id(`execution.${category}`),
-        c.slotsSeen >= expectedSlots && blind.length === 0,
+        judged >= expectedSlots && blind.length === 0,
         {
           thresholds: names.map((n) => ({ name: n, ...c.state.totals[n] })),
           intervals: expectedSlots,
-          evaluated: c.slotsSeen,
+          evaluated: judged,
+          lateness: c.lateness,
           runs: c.runs + 1,
         },
-        c.slotsSeen < expectedSlots
-          ? `${expectedSlots - c.slotsSeen} of ${expectedSlots} intervals were not evaluated`
+        judged < expectedSlots
+          ? `${expectedSlots - judged} of ${expectedSlots} intervals were not evaluated`
           : `no value in ${plan.analysis.consecutiveErrorLimit}+ intervals for ${blind.join(', ')}`,
       );
     }
@@ -284,8 +302,12 @@ const monitoringCarrySchema = z.looseObject({
       z.object({ pass: count, breach: count, inconclusive: count, last: z.number().nullable() }),
     ),
   }),
-  slotsSeen: count,
-  lastSlot: z.number().int().min(-1),
+  nextSlot: z.number().int().min(1),
+  lateness: z.object({
+    slots: count,
+    maxLateMs: z.number(),
+    latest: z.array(z.looseObject({ slot: count, lateMs: z.number() })).max(LATE_SLOTS_KEPT),
+  }),
   runs: count,
   onCall: z.looseObject({
     person,

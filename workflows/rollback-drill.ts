@@ -113,6 +113,7 @@ export function rollbackDrill(input: TaskInput) {
             : 'no breach within the detection timeout';
         rt.fail(id('execution.rollback-triggered'), `the analysis did not detect the bad version: ${why}`, {
           evaluations: detection.state.evaluations,
+          slots: detection.slots,
         });
         abortLaunch('check-failed', `rollback drill: bad version not detected (${why})`);
       }
@@ -125,6 +126,7 @@ export function rollbackDrill(input: TaskInput) {
         detectionMs: detectedAt - deployedAt,
         rollbackMs: rolledBackAt - detectedAt,
         evaluations: detection.state.evaluations,
+        slots: detection.slots,
       });
 
       let healthyInARow = 0;
@@ -148,6 +150,7 @@ export function rollbackDrill(input: TaskInput) {
           recoveryMs: recovery.endedAt - rolledBackAt,
           healthyEvaluations: healthyInARow,
           lastResults: recovery.lastResults,
+          slots: recovery.slots,
         },
         `no ${plan.drill.recoveryEvaluations} healthy evaluations in a row within ${plan.drill.recoveryTimeout}`,
       );

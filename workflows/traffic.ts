@@ -125,10 +125,17 @@ export function trafficRamp(input: TaskInput) {
         target,
         windowMs,
         intervalMs,
+        // Canary against stable only while both take traffic.
+        judgeCanary: stage.percent < 100,
         onEvaluated: (results) => rt.reportAnalysis(results),
       });
       if (analysis.outcome === 'abort' && analysis.decision.action === 'abort') {
-        if (items) rt.fail(items.traffic, analysis.decision.detail, { split, totals: analysis.state.totals });
+        if (items)
+          rt.fail(items.traffic, analysis.decision.detail, {
+            split,
+            totals: analysis.state.totals,
+            slots: analysis.slots,
+          });
         abortLaunch(analysis.decision.cause, `at ${stage.percent}%: ${analysis.decision.detail}`);
       }
       stageStates.push({ percent: stage.percent, state: analysis.state });
@@ -137,6 +144,7 @@ export function trafficRamp(input: TaskInput) {
           split,
           evaluations: analysis.state.evaluations,
           totals: analysis.state.totals,
+          slots: analysis.slots,
         });
 
       if (stage.review === 'manual') {

@@ -116,8 +116,13 @@ export function createPrometheusMetrics(
 ): MetricsSource {
   const client = clientFor(config, context);
   return {
-    async query(query) {
-      const outcome = await callApi(client, '/api/v1/query', { query });
+    async query(query, atMs) {
+      if (atMs !== undefined && !Number.isFinite(atMs))
+        return inconclusive('error', `invalid evaluation time ${atMs}`);
+      const outcome = await callApi(client, '/api/v1/query', {
+        query,
+        ...(atMs === undefined ? {} : { time: seconds(atMs) }),
+      });
       if ('error' in outcome) return inconclusive('error', outcome.error);
       const data = outcome.data;
       switch (data.resultType) {

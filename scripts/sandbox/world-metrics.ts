@@ -110,6 +110,14 @@ export function formatSampleValue(value: number): string {
 
 /** `GET /api/v1/query`, answered in the Prometheus HTTP API's shapes. */
 export function prometheusQuery(world: World, _params: string[], query: URLSearchParams): Reply {
+  // `time=` (seconds) asks for the value at that moment, as Prometheus keeps history; default now.
+  const time = query.get('time');
+  const atMs = time === null ? Date.now() : Number(time) * 1000;
+  if (!Number.isFinite(atMs))
+    return {
+      status: 400,
+      json: { status: 'error', errorType: 'bad_data', error: `invalid parameter "time": ${time}` },
+    };
   let parsed: ParsedQuery;
   try {
     parsed = parseQuery(query.get('query') ?? '');
@@ -125,14 +133,18 @@ export function prometheusQuery(world: World, _params: string[], query: URLSearc
         status: 200,
         json: {
           status: 'success',
-          data: { resultType: 'scalar', result: [Date.now() / 1000, formatSampleValue(parsed.value)] },
+          data: { resultType: 'scalar', result: [atMs / 1000, formatSampleValue(parsed.value)] },
         },
       }
-    : selectorQuery(world, parsed);
+    : selectorQuery(world, parsed, Math.min(atMs, Date.now()));
 }
 
-function selectorQuery(world: World, parsed: Extract<ParsedQuery, { kind: 'selector' }>): Reply {
-  const now = Date.now() / 1000;
+function selectorQuery(
+  world: World,
+  parsed: Extract<ParsedQuery, { kind: 'selector' }>,
+  atMs: number,
+): Reply {
+  const now = atMs / 1000;
   const vector = (result: unknown[]) => ({
     status: 200,
     json: { status: 'success', data: { resultType: 'vector', result } },
@@ -144,8 +156,8 @@ function selectorQuery(world: World, parsed: Extract<ParsedQuery, { kind: 'selec
       : { value: [now, formatSampleValue(value)] }),
   });
   const override =
-    world.metricOverrides.get(`${parsed.metric}|${parsed.labels.service}`) ??
-    world.metricOverrides.get(parsed.metric);
+    world.metricOverrides.getAt(`${parsed.metric}|${parsed.labels.service}`, atMs) ??
+    world.metricOverrides.getAt(parsed.metric, atMs);
   if (override === 'error')
     return {
       status: 422,
@@ -160,8 +172,8 @@ function selectorQuery(world: World, parsed: Extract<ParsedQuery, { kind: 'selec
   // Which (service, environment) series the selector picks: the named one, or every known one matching.
   const { service, environment } = parsed.labels;
   const known = new Set([
-    ...world.canaryPercents.keys(),
-    ...[...world.versions.keys()].map((k) => k.split('/').slice(0, 2).join('/')),
+    ...world.canaryPercents.keysAt(atMs),
+    ...world.versions.keysAt(atMs).map((k) => k.split('/').slice(0, 2).join('/')),
   ]);
   const targets =
     service !== undefined && environment !== undefined
@@ -173,8 +185,10 @@ function selectorQuery(world: World, parsed: Extract<ParsedQuery, { kind: 'selec
               (service === undefined || s === service) && (environment === undefined || e === environment),
           );
   const series = targets.flatMap(([s, e]) => {
-    const isBad = (slot: string) => world.badVersions.has(world.getVersion(s, e, slot) ?? '');
-    const value = blendedValue(parsed.metric, world.getCanaryPercent(s, e), isBad('canary'), isBad('stable'));
+    const isBad = (slot: string) =>
+      world.badVersions.hasAt(world.versions.getAt(slotKey(s, e, slot), atMs) ?? '', atMs);
+    const percent = world.canaryPercents.getAt(targetKey(s, e), atMs) ?? 0;
+    const value = blendedValue(parsed.metric, percent, isBad('canary'), isBad('stable'));
     return value === undefined ? [] : [sample({ ...parsed.labels, service: s, environment: e }, value)];
   });
   if (parsed.range)

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import type { IntegrationsConfig } from '../../integrations/config.js';
 import type { ConfigKind } from '../../integrations/types.js';
 import { slotKey, targetKey } from './world-metrics.js';
+import { TimedMap, TimedSet } from './timed-state.js';
 import { routeWorldRequest, type Reply } from './world-routes.js';
 
 export { BAD_PROFILE, CAPACITY_HEADROOM_RATIO, GOOD_PROFILE, slotKey, targetKey } from './world-metrics.js';
@@ -112,10 +113,11 @@ type Rule = { pathPrefix: string; remaining: number; when?: (request: RecordedRe
 export class World {
   private baseUrl = '';
   // Traffic and deployments.
-  readonly canaryPercents = new Map<string, number>(); // targetKey → percent
-  readonly versions = new Map<string, string>(); // slotKey → version
+  // Timed: the simulated Prometheus answers `time=` queries from the world as it was then.
+  readonly canaryPercents = new TimedMap<string, number>(); // targetKey → percent
+  readonly versions = new TimedMap<string, string>(); // slotKey → version
   readonly deployments: WorldDeployment[] = [];
-  readonly badVersions = new Set<string>();
+  readonly badVersions = new TimedSet<string>();
   readonly unhealthySlots = new Set<string>(); // slotKey; health answers 503
   // Everything received.
   readonly requests: RecordedRequest[] = [];
@@ -144,7 +146,7 @@ export class World {
     lastRestoreTestPassed: true,
   };
   integrity: IntegrityState = { acknowledgedWrites: 1000, verifiedWrites: 1000, missing: 0 };
-  readonly metricOverrides = new Map<string, MetricOverride>();
+  readonly metricOverrides = new TimedMap<string, MetricOverride>();
 
   private readonly failures: (Rule & { status: number })[] = [];
   private readonly delays: (Rule & { ms: number })[] = [];

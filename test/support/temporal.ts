@@ -33,6 +33,9 @@ export type Harness = {
   world: World;
   worker: Worker;
   taskQueue: string;
+  /** Shuts the worker down (a worker outage); `startWorker` brings a new one up on the same queue. */
+  stopWorker: () => Promise<void>;
+  startWorker: () => Promise<void>;
   /**
    * The secret values of the worker's integrations configuration (the tokens its `tokenEnv`
    * variables hold). `stop()` fails if any workflow history of the namespace contains one.
@@ -184,26 +187,41 @@ export async function startHarness(
     ? { config: opts.integrationsConfig, env: process.env }
     : withSecretTokens(world.integrationsConfig());
   const secrets = secretValuesOf(integrations.config, integrations.env);
-  const worker = await createLaunchWorker({
-    connection: env.nativeConnection,
-    client: env.client,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    integrations: createIntegrationRegistry(integrations.config, { env: integrations.env }),
-    temporalUiUrl: TEST_UI_URL,
-  });
-  const running = worker.run();
+  const newWorker = () =>
+    createLaunchWorker({
+      connection: env.nativeConnection,
+      client: env.client,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      integrations: createIntegrationRegistry(integrations.config, { env: integrations.env }),
+      temporalUiUrl: TEST_UI_URL,
+    });
+  let worker: Worker | null = await newWorker();
+  let running: Promise<void> = worker.run();
+  const stopWorker = async () => {
+    worker?.shutdown();
+    await running;
+    worker = null;
+  };
   const secretScanExclusions = new Set<string>();
   return {
     env,
     world,
-    worker,
+    get worker() {
+      if (!worker) throw new Error('the worker is stopped');
+      return worker;
+    },
     taskQueue,
     secrets,
     secretScanExclusions,
+    stopWorker,
+    startWorker: async () => {
+      if (worker) return;
+      worker = await newWorker();
+      running = worker.run();
+    },
     stop: async () => {
-      worker.shutdown();
-      await running;
+      await stopWorker();
       if (ownWorld) await world.close();
       try {
         // Every history this test file produced, scanned for the integrations' secrets.

@@ -309,7 +309,13 @@ describe('bad input', { concurrency: true }, () => {
             plan: good,
             launchId: 'bad-direct',
             carry: {
-              ...{ startedAt: 1, slotsSeen: 0, lastSlot: -1, runs: 0, state: {} },
+              ...{
+                startedAt: 1,
+                nextSlot: 1,
+                lateness: { slots: 0, maxLateMs: 0, latest: [] },
+                runs: 0,
+                state: {},
+              },
               onCall: { person: 'olivia', requestedAt: 1 },
               task: { checklist: {}, audit: [] },
             },

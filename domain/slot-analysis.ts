@@ -1,0 +1,68 @@
+/**
+ * What one evaluation slot measures and how it is judged, for every kind of rule a plan's
+ * analysis holds: bounds on one value (`thresholds`), SLO burn rates (`burnRates`) and the canary
+ * judge (`canaryJudge`, canary against stable). Measurement keys tie the two halves together; the
+ * analysis loop only carries the samples from one to the other.
+ */
+import { evaluateAbortThresholds, type Sample, type ThresholdResult } from './analysis.js';
+import { burnRateQueries, evaluateBurnRate } from './burn-rate.js';
+import { renderQuery, type LaunchPlan } from './plan.js';
+
+export type AnalysisTarget = { service: string; environment: string; version: string };
+
+/** One query of a slot: an instant value at the slot's time, or a series over the interval before it. */
+export type SlotQuery = { key: string; query: string; range?: { stepMs: number } };
+
+/** A range measurement: the values of the series over the slot's interval, oldest first. */
+export type SeriesSample =
+  | { status: 'ok'; values: number[] }
+  | { status: 'empty' | 'nan' | 'non-scalar' | 'error'; values: null; error: string };
+
+export type SlotSamples = Record<string, Sample | SeriesSample>;
+
+type Analysis = LaunchPlan['analysis'];
+
+export type SlotOptions = {
+  /** Compare canary with stable (only while both take traffic: a ramp stage between 0 and 100 %). */
+  judgeCanary: boolean;
+};
+
+/** Every query a slot needs, keyed so `judgeSlot` finds each sample again. */
+export function slotQueries(analysis: Analysis, target: AnalysisTarget, _options: SlotOptions): SlotQuery[] {
+  const render = (query: string) => renderQuery(query, target);
+  return [
+    ...analysis.thresholds.map((t) => ({ key: t.name, query: render(t.query) })),
+    ...analysis.burnRates.flatMap((rule) =>
+      burnRateQueries(rule).map((q) => ({ key: q.key, query: render(q.query) })),
+    ),
+  ];
+}
+
+/** The instant sample under a key; a failed range measurement says why as one too. */
+function instant(sample: Sample | SeriesSample | undefined): Sample | undefined {
+  if (!sample || !('values' in sample)) return sample;
+  return sample.status === 'ok' ? undefined : { status: sample.status, value: null, error: sample.error };
+}
+
+/** Names of every rule a slot judges (for run and window bookkeeping). */
+export function ruleNames(analysis: Analysis, _options: SlotOptions): string[] {
+  return [...analysis.thresholds.map((t) => t.name), ...analysis.burnRates.map((r) => r.name)];
+}
+
+/** Judges one slot from its samples: one result per rule. */
+export function judgeSlot(
+  analysis: Analysis,
+  samples: SlotSamples,
+  _options: SlotOptions,
+): ThresholdResult[] {
+  const instants = Object.fromEntries(
+    Object.entries(samples).flatMap(([key, sample]) => {
+      const value = instant(sample);
+      return value ? [[key, value] as const] : [];
+    }),
+  );
+  return [
+    ...evaluateAbortThresholds(analysis.thresholds, instants),
+    ...analysis.burnRates.map((rule) => evaluateBurnRate(rule, instants)),
+  ];
+}
