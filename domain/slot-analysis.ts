@@ -6,6 +6,8 @@
  */
 import { evaluateAbortThresholds, type Sample, type ThresholdResult } from './analysis.js';
 import { burnRateQueries, evaluateBurnRate } from './burn-rate.js';
+import { canaryJudgeVerdict, judgeCanaryInterval, type CanarySamples } from './canary-judge.js';
+import { durationMs } from './durations.js';
 import { renderQuery, type LaunchPlan } from './plan.js';
 
 export type AnalysisTarget = { service: string; environment: string; version: string };
@@ -27,13 +29,29 @@ export type SlotOptions = {
   judgeCanary: boolean;
 };
 
+const SLOTS = ['canary', 'stable'] as const;
+const judgeKey = (metric: string, slot: (typeof SLOTS)[number]) => `${metric}#judge.${slot}`;
+
+/** The canary judge of the plan, when this slot compares canary with stable. */
+const judgeOf = (analysis: Analysis, options: SlotOptions) =>
+  options.judgeCanary ? analysis.canaryJudge : undefined;
+
 /** Every query a slot needs, keyed so `judgeSlot` finds each sample again. */
-export function slotQueries(analysis: Analysis, target: AnalysisTarget, _options: SlotOptions): SlotQuery[] {
+export function slotQueries(analysis: Analysis, target: AnalysisTarget, options: SlotOptions): SlotQuery[] {
   const render = (query: string) => renderQuery(query, target);
+  const judge = judgeOf(analysis, options);
   return [
     ...analysis.thresholds.map((t) => ({ key: t.name, query: render(t.query) })),
     ...analysis.burnRates.flatMap((rule) =>
       burnRateQueries(rule).map((q) => ({ key: q.key, query: render(q.query) })),
+    ),
+    // The judge's samples: each slot's series over the interval, one value per step.
+    ...(judge?.metrics ?? []).flatMap((m) =>
+      SLOTS.map((slot) => ({
+        key: judgeKey(m.name, slot),
+        query: render(m.query.replaceAll('{{slot}}', slot)),
+        range: { stepMs: durationMs(judge!.step) },
+      })),
     ),
   ];
 }
@@ -64,5 +82,6 @@ export function judgeSlot(
   return [
     ...evaluateAbortThresholds(analysis.thresholds, instants),
     ...analysis.burnRates.map((rule) => evaluateBurnRate(rule, instants)),
+    ...(judge ? [judgeCanary(judge, samples)] : []),
   ];
 }

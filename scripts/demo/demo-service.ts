@@ -17,7 +17,7 @@ import { open, mkdir, type FileHandle } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { ServiceMetrics } from './service-metrics.js';
-import { isDemoVersion, profileOf, type DemoVersion } from './versions.js';
+import { isDemoVersion, profileOf, VERSION_PROFILES, type DemoVersion } from './versions.js';
 
 const MAX_BODY_BYTES = 10_000;
 const ORDER_ID_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -56,7 +56,7 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): ServiceOptions {
     values[name] = match[2];
   }
   const version = values.VERSION ?? '1.0.0';
-  if (!isDemoVersion(version)) throw new Error(`unknown version ${version} (1.0.0, 2.0.0 or 3.0.0-bad)`);
+  if (!isDemoVersion(version)) throw new Error(`unknown version ${version} (${Object.keys(VERSION_PROFILES).join(', ')})`);
   const profile = profileOf(version);
   const number = (name: string, fallback: number, min: number, max: number) => {
     const raw = values[name];

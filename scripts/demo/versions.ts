@@ -24,6 +24,11 @@ export const BASE_LATENCY_MS = 8;
 export const VERSION_PROFILES = {
   '1.0.0': { errorRate: 0, latencyMs: BASE_LATENCY_MS, description: 'v1, the stable build' },
   '2.0.0': { errorRate: 0, latencyMs: BASE_LATENCY_MS, description: 'v2, a good build' },
+  '2.1.0-slow': {
+    errorRate: 0,
+    latencyMs: BASE_LATENCY_MS * 1.1,
+    description: 'v2.1, 10 % slower: within any fixed latency bound, caught only against stable',
+  },
   '3.0.0-bad': {
     errorRate: 0.3,
     latencyMs: BASE_LATENCY_MS + 250,

@@ -139,38 +139,32 @@ export function prometheusQuery(world: World, _params: string[], query: URLSearc
     : selectorQuery(world, parsed, Math.min(atMs, Date.now()));
 }
 
-function selectorQuery(
+type Series = { labels: Record<string, string>; value: number };
+
+/**
+ * The series a selector picks at `atMs`, or an injected failure. A `slot` label (canary | stable)
+ * picks that slot's own build; without it the value blends both by the traffic split.
+ */
+function seriesAt(
   world: World,
   parsed: Extract<ParsedQuery, { kind: 'selector' }>,
   atMs: number,
-): Reply {
-  const now = atMs / 1000;
-  const vector = (result: unknown[]) => ({
-    status: 200,
-    json: { status: 'success', data: { resultType: 'vector', result } },
-  });
-  const sample = (labels: Record<string, string>, value: number) => ({
-    metric: { __name__: parsed.metric, ...labels },
-    ...(parsed.range
-      ? { values: [[now, formatSampleValue(value)]] }
-      : { value: [now, formatSampleValue(value)] }),
-  });
+): Series[] | 'error' {
   const override =
     world.metricOverrides.getAt(`${parsed.metric}|${parsed.labels.service}`, atMs) ??
     world.metricOverrides.getAt(parsed.metric, atMs);
-  if (override === 'error')
-    return {
-      status: 422,
-      json: { status: 'error', errorType: 'execution', error: 'injected query failure' },
-    };
-  if (override === 'empty') return vector([]);
-  if (override === 'nan') return vector([sample(parsed.labels, NaN)]);
-  if (typeof override === 'number') return vector([sample(parsed.labels, override)]);
+  if (override === 'error') return 'error';
+  if (override === 'empty') return [];
+  if (override === 'nan') return [{ labels: parsed.labels, value: NaN }];
+  if (typeof override === 'number') return [{ labels: parsed.labels, value: override }];
   if (override === 'non-scalar')
-    return vector([sample({ ...parsed.labels, pod: 'a' }, 1), sample({ ...parsed.labels, pod: 'b' }, 2)]);
+    return [
+      { labels: { ...parsed.labels, pod: 'a' }, value: 1 },
+      { labels: { ...parsed.labels, pod: 'b' }, value: 2 },
+    ];
 
   // Which (service, environment) series the selector picks: the named one, or every known one matching.
-  const { service, environment } = parsed.labels;
+  const { service, environment, slot } = parsed.labels;
   const known = new Set([
     ...world.canaryPercents.keysAt(atMs),
     ...world.versions.keysAt(atMs).map((k) => k.split('/').slice(0, 2).join('/')),
@@ -184,14 +178,78 @@ function selectorQuery(
             ([s, e]) =>
               (service === undefined || s === service) && (environment === undefined || e === environment),
           );
-  const series = targets.flatMap(([s, e]) => {
-    const isBad = (slot: string) =>
-      world.badVersions.hasAt(world.versions.getAt(slotKey(s, e, slot), atMs) ?? '', atMs);
-    const percent = world.canaryPercents.getAt(targetKey(s, e), atMs) ?? 0;
+  return targets.flatMap(([s, e]) => {
+    const isBad = (slotName: string) =>
+      world.badVersions.hasAt(world.versions.getAt(slotKey(s, e, slotName), atMs) ?? '', atMs);
+    const percent =
+      slot === 'canary'
+        ? 100
+        : slot === 'stable'
+          ? 0
+          : (world.canaryPercents.getAt(targetKey(s, e), atMs) ?? 0);
     const value = blendedValue(parsed.metric, percent, isBad('canary'), isBad('stable'));
-    return value === undefined ? [] : [sample({ ...parsed.labels, service: s, environment: e }, value)];
+    return value === undefined ? [] : [{ labels: { ...parsed.labels, service: s, environment: e }, value }];
   });
-  if (parsed.range)
-    return { status: 200, json: { status: 'success', data: { resultType: 'matrix', result: series } } };
-  return vector(series);
+}
+
+const injectedFailure: Reply = {
+  status: 422,
+  json: { status: 'error', errorType: 'execution', error: 'injected query failure' },
+};
+
+function selectorQuery(
+  world: World,
+  parsed: Extract<ParsedQuery, { kind: 'selector' }>,
+  atMs: number,
+): Reply {
+  const series = seriesAt(world, parsed, atMs);
+  if (series === 'error') return injectedFailure;
+  const at = atMs / 1000;
+  const result = series.map(({ labels, value }) => ({
+    metric: { __name__: parsed.metric, ...labels },
+    ...(parsed.range
+      ? { values: [[at, formatSampleValue(value)]] }
+      : { value: [at, formatSampleValue(value)] }),
+  }));
+  const resultType = parsed.range ? 'matrix' : 'vector';
+  return { status: 200, json: { status: 'success', data: { resultType, result } } };
+}
+
+/** Prometheus refuses range queries of more points than this per series. */
+const MAX_RANGE_POINTS = 11_000;
+
+/** `GET /api/v1/query_range`: the selector evaluated at start, start + step, … ≤ end. */
+export function prometheusRangeQuery(world: World, _params: string[], query: URLSearchParams): Reply {
+  const bad = (error: string): Reply => ({
+    status: 400,
+    json: { status: 'error', errorType: 'bad_data', error },
+  });
+  const [start, end, step] = ['start', 'end', 'step'].map((name) => Number(query.get(name)) * 1000);
+  if (![start, end, step].every((v) => Number.isFinite(v)) || step! <= 0 || end! < start!)
+    return bad('invalid start, end or step');
+  if ((end! - start!) / step! + 1 > MAX_RANGE_POINTS)
+    return bad('exceeded maximum resolution of 11,000 points');
+  let parsed: ParsedQuery;
+  try {
+    parsed = parseQuery(query.get('query') ?? '');
+  } catch (error) {
+    if (!(error instanceof QueryParseError)) throw error;
+    return bad(`1:1: parse error: ${error.message}`);
+  }
+  if (parsed.kind === 'literal' || parsed.range) return bad('query_range takes an instant selector');
+  const matrix = new Map<string, { metric: Record<string, string>; values: [number, string][] }>();
+  for (let t = start!; t <= end!; t += step!) {
+    const series = seriesAt(world, parsed, Math.min(t, Date.now()));
+    if (series === 'error') return injectedFailure;
+    for (const { labels, value } of series) {
+      const key = JSON.stringify(labels);
+      const entry = matrix.get(key) ?? { metric: { __name__: parsed.metric, ...labels }, values: [] };
+      entry.values.push([t / 1000, formatSampleValue(value)]);
+      matrix.set(key, entry);
+    }
+  }
+  return {
+    status: 200,
+    json: { status: 'success', data: { resultType: 'matrix', result: [...matrix.values()] } },
+  };
 }

@@ -1,6 +1,6 @@
 /** Request handlers of the test world, one per documented API, over the state held by `World`. */
 import type { World } from './world.js';
-import { prometheusQuery, slotKey } from './world-metrics.js';
+import { prometheusQuery, prometheusRangeQuery, slotKey } from './world-metrics.js';
 
 export type Reply = { status: number; json?: unknown; text?: string; contentType?: string };
 type Handler = (world: World, params: string[], query: URLSearchParams, body: unknown) => Reply;
@@ -102,6 +102,7 @@ function createIssue(
 
 const routes: Route[] = [
   { method: 'GET', pattern: /^\/api\/v1\/query$/, handler: prometheusQuery },
+  { method: 'GET', pattern: /^\/api\/v1\/query_range$/, handler: prometheusRangeQuery },
   { method: 'POST', pattern: new RegExp(`^/traffic/${SEG}/${SEG}$`), handler: setTraffic },
   {
     method: 'GET',
