@@ -80,15 +80,15 @@ export function createActivities({
      * every slot they missed, at once. Never throws for a failing query (its sample says why).
      */
     async measureSlots(
-      input: Named & { queries: SlotQuery[]; slots: { atMs: number; intervalMs: number }[] },
+      input: Named & { queries: SlotQuery[]; slots: { atMs: number }[] },
     ): Promise<SlotSamples[]> {
       const metrics = integrations.get('metrics', input.integration);
-      const measureOne = async (q: SlotQuery, slot: { atMs: number; intervalMs: number }) => {
+      const measureOne = async (q: SlotQuery, slot: { atMs: number }) => {
         if (!q.range) return metrics.query(q.query, slot.atMs);
         return seriesOf(
           metrics.queryRange
             ? await metrics.queryRange(q.query, {
-                startMs: slot.atMs - slot.intervalMs,
+                startMs: slot.atMs - q.range.lengthMs,
                 endMs: slot.atMs,
                 stepMs: q.range.stepMs,
               })

@@ -58,8 +58,13 @@ export const canaryJudgeSchema = z
     name: slug.default('canary-judge'),
     /** Confidence level of the test's interval. */
     confidence: z.number().min(0.5).max(0.999).default(0.95),
-    /** Seconds between samples inside an interval (range query step). */
+    /** Time between samples (range query step): the scrape interval; smaller repeats samples. */
     step: durationWithin({ min: '1s', max: '5m' }).default('1s'),
+    /**
+     * How far back from each slot the samples reach (default: the analysis interval). Longer than
+     * the interval, consecutive slots share samples, but each has enough to show a difference.
+     */
+    lookback: durationWithin({ min: '1s', max: '1h' }).optional(),
     scoreThresholds: z
       .object({
         pass: z.number().min(0).max(100).default(95),

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { burnRateRuleSchema } from './burn-rate.js';
+import { canaryJudgeSchema } from './canary-judge.js';
 import { durationMs } from './durations.js';
 import {
   duration,
@@ -34,6 +35,8 @@ export {
 
 /** History stays bounded: one stage evaluates its thresholds at most this many times. */
 export const MAX_EVALUATIONS_PER_STAGE = 1_000;
+/** Samples per side the canary judge needs in a slot (an exact test of 6 vs 6 reaches p ≈ 0.002). */
+export const MIN_JUDGE_SAMPLES = 6;
 /** A launch or freeze window lasts at most this long. */
 export const MAX_WINDOW = '366d';
 /** Analysis and monitoring evaluate at most once a second and at least once an hour. */
@@ -170,6 +173,8 @@ const launchPlanObject = z
         thresholds: z.array(thresholdSchema).min(1, 'define at least one abort threshold'),
         /** SLO burn-rate rules, judged each interval like thresholds (`domain/burn-rate.ts`). */
         burnRates: z.array(burnRateRuleSchema).max(10).default([]),
+        /** Canary against stable at each slot of a ramp stage that splits traffic (`domain/canary-judge.ts`). */
+        canaryJudge: canaryJudgeSchema.optional(),
       })
       .strict(),
     readiness: z
@@ -328,6 +333,17 @@ function checkThresholds(p: LaunchPlan, issue: AddIssue) {
   for (const rule of rules) {
     if (names.has(rule.name)) issue(rule.path, `duplicate threshold name "${rule.name}"`);
     names.add(rule.name);
+  }
+  const judge = p.analysis.canaryJudge;
+  if (judge) {
+    if (names.has(judge.name))
+      issue(['analysis', 'canaryJudge', 'name'], `"${judge.name}" already names a threshold`);
+    const span = Math.max(durationMs(p.analysis.interval), durationMs(judge.lookback ?? '0s'));
+    if (Math.floor(span / durationMs(judge.step)) + 1 < MIN_JUDGE_SAMPLES)
+      issue(
+        ['analysis', 'canaryJudge', 'step'],
+        `gives fewer than ${MIN_JUDGE_SAMPLES} samples per slot: lower it, or set lookback (the interval or lookback, whichever is longer, spans the samples)`,
+      );
   }
   for (const category of THRESHOLD_CATEGORIES) {
     if (!rules.some((t) => t.category === category))

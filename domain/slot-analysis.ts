@@ -13,11 +13,11 @@ import { renderQuery, type LaunchPlan } from './plan.js';
 export type AnalysisTarget = { service: string; environment: string; version: string };
 
 /** One query of a slot: an instant value at the slot's time, or a series over the interval before it. */
-export type SlotQuery = { key: string; query: string; range?: { stepMs: number } };
+export type SlotQuery = { key: string; query: string; range?: { stepMs: number; lengthMs: number } };
 
 /** A range measurement: the values of the series over the slot's interval, oldest first. */
 export type SeriesSample =
-  | { status: 'ok'; values: number[] }
+  | { status: 'ok'; values: (number | null)[] }
   | { status: 'empty' | 'nan' | 'non-scalar' | 'error'; values: null; error: string };
 
 export type SlotSamples = Record<string, Sample | SeriesSample>;
@@ -30,6 +30,13 @@ export type SlotOptions = {
 };
 
 const SLOTS = ['canary', 'stable'] as const;
+
+/** The span of the judge's samples before each slot: its lookback, at least the interval. */
+export function judgeLookbackMs(analysis: Analysis): number {
+  const interval = durationMs(analysis.interval);
+  const lookback = analysis.canaryJudge?.lookback;
+  return lookback ? Math.max(interval, durationMs(lookback)) : interval;
+}
 const judgeKey = (metric: string, slot: (typeof SLOTS)[number]) => `${metric}#judge.${slot}`;
 
 /** The canary judge of the plan, when this slot compares canary with stable. */
@@ -50,7 +57,7 @@ export function slotQueries(analysis: Analysis, target: AnalysisTarget, options:
       SLOTS.map((slot) => ({
         key: judgeKey(m.name, slot),
         query: render(m.query.replaceAll('{{slot}}', slot)),
-        range: { stepMs: durationMs(judge!.step) },
+        range: { stepMs: durationMs(judge!.step), lengthMs: judgeLookbackMs(analysis) },
       })),
     ),
   ];
@@ -63,16 +70,50 @@ function instant(sample: Sample | SeriesSample | undefined): Sample | undefined 
 }
 
 /** Names of every rule a slot judges (for run and window bookkeeping). */
-export function ruleNames(analysis: Analysis, _options: SlotOptions): string[] {
-  return [...analysis.thresholds.map((t) => t.name), ...analysis.burnRates.map((r) => r.name)];
+export function ruleNames(analysis: Analysis, options: SlotOptions): string[] {
+  const judge = judgeOf(analysis, options);
+  return [
+    ...analysis.thresholds.map((t) => t.name),
+    ...analysis.burnRates.map((r) => r.name),
+    ...(judge ? [judge.name] : []),
+  ];
+}
+
+/** The canary judge's verdict on the slot's interval, as one more rule result. */
+function judgeCanary(judge: NonNullable<Analysis['canaryJudge']>, samples: SlotSamples): ThresholdResult {
+  const series = (key: string): (number | null)[] | string => {
+    const sample = samples[key];
+    if (!sample) return 'no samples returned';
+    if (!('values' in sample)) return 'not a range measurement';
+    // No series at all (no traffic in the slot) is no data for the judge, not an error.
+    if (sample.status === 'empty') return [];
+    return sample.status === 'ok' ? sample.values : `${sample.status}: ${sample.error}`;
+  };
+  const perMetric: Record<string, CanarySamples> = {};
+  for (const m of judge.metrics) {
+    const canary = series(judgeKey(m.name, 'canary'));
+    const stable = series(judgeKey(m.name, 'stable'));
+    perMetric[m.name] =
+      typeof canary === 'string'
+        ? { error: `canary ${canary}` }
+        : typeof stable === 'string'
+          ? { error: `stable ${stable}` }
+          : { canary, stable };
+  }
+  const judgement = judgeCanaryInterval(judge, perMetric);
+  const verdict = canaryJudgeVerdict(judgement);
+  return {
+    name: judge.name,
+    category: 'canary',
+    verdict,
+    value: judgement.score,
+    ...(verdict === 'pass' ? {} : { reason: `${judgement.classification}: ${judgement.reason}` }),
+  };
 }
 
 /** Judges one slot from its samples: one result per rule. */
-export function judgeSlot(
-  analysis: Analysis,
-  samples: SlotSamples,
-  _options: SlotOptions,
-): ThresholdResult[] {
+export function judgeSlot(analysis: Analysis, samples: SlotSamples, options: SlotOptions): ThresholdResult[] {
+  const judge = judgeOf(analysis, options);
   const instants = Object.fromEntries(
     Object.entries(samples).flatMap(([key, sample]) => {
       const value = instant(sample);

@@ -14,7 +14,10 @@ export type MetricSample =
   | { status: 'ok'; value: number }
   | { status: 'empty' | 'nan' | 'non-scalar' | 'error'; value: null; error: string };
 
-/** Outcome of one range query: `[timestampMs, value]` points of exactly one series, or why not. */
+/**
+ * Outcome of one range query: `[timestampMs, value]` points of exactly one series (NaN where the
+ * backend had NaN or ±Inf at that step), or why not.
+ */
 export type RangeSample =
   | { status: 'ok'; values: [timestampMs: number, value: number][] }
   | { status: 'empty' | 'nan' | 'non-scalar' | 'error'; values: null; error: string };

@@ -96,7 +96,7 @@ async function measureSlots(
     return await localMeasurements.measureSlots({
       integration: plan.integrations.metrics,
       queries,
-      slots: slots.map((k) => ({ atMs: slotTime(grid, k), intervalMs: grid.intervalMs })),
+      slots: slots.map((k) => ({ atMs: slotTime(grid, k) })),
     });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;

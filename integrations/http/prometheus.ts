@@ -96,17 +96,23 @@ function seconds(ms: number): string {
   return String(Math.round(ms) / 1000);
 }
 
+/**
+ * The points of one series. NaN and ±Inf points (a ratio over a step without requests) stay in
+ * as NaN, for the reader's own NaN policy; a series of nothing else is `nan`.
+ */
 function fromSeries(pairs: readonly (readonly [number, string])[]): RangeSample {
   if (pairs.length === 0) return rangeInconclusive('empty', 'query returned a series without samples');
   const values: [number, number][] = [];
+  let firstNaN: string | null = null;
   for (const [timestamp, raw] of pairs) {
     const sample = fromValue(raw);
-    if (sample.status !== 'ok') {
-      const at = new Date(Math.round(timestamp * 1000)).toISOString();
-      return rangeInconclusive(sample.status, `${sample.error} at ${at}`);
-    }
-    values.push([Math.round(timestamp * 1000), sample.value]);
+    const at = new Date(Math.round(timestamp * 1000)).toISOString();
+    if (sample.status === 'nan') firstNaN ??= `${sample.error} at ${at}`;
+    else if (sample.status !== 'ok') return rangeInconclusive(sample.status, `${sample.error} at ${at}`);
+    values.push([Math.round(timestamp * 1000), sample.status === 'ok' ? sample.value : Number.NaN]);
   }
+  if (firstNaN !== null && values.every(([, v]) => Number.isNaN(v)))
+    return rangeInconclusive('nan', firstNaN);
   return { status: 'ok', values };
 }
 

@@ -56,7 +56,8 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): ServiceOptions {
     values[name] = match[2];
   }
   const version = values.VERSION ?? '1.0.0';
-  if (!isDemoVersion(version)) throw new Error(`unknown version ${version} (${Object.keys(VERSION_PROFILES).join(', ')})`);
+  if (!isDemoVersion(version))
+    throw new Error(`unknown version ${version} (${Object.keys(VERSION_PROFILES).join(', ')})`);
   const profile = profileOf(version);
   const number = (name: string, fallback: number, min: number, max: number) => {
     const raw = values[name];

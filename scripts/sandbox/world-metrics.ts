@@ -81,23 +81,26 @@ export function parseQuery(query: string): ParsedQuery {
   return { kind: 'selector', metric: name[0], labels, range };
 }
 
+/** A slot's build: bad (in `badVersions`), its own profile (`versionProfiles`), or good. */
+export type SlotProfile = boolean | Partial<MetricProfile>;
+
 /**
- * value = p·canary + (1−p)·stable with p = canaryPercent/100; a version is bad when listed in
- * `badVersions`, and a slot with nothing deployed counts as good. Unknown metric → undefined.
+ * value = p·canary + (1−p)·stable with p = canaryPercent/100; a slot with nothing deployed counts
+ * as good. Unknown metric → undefined.
  */
 export function blendedValue(
   metric: string,
   canaryPercent: number,
-  canaryBad: boolean,
-  stableBad: boolean,
+  canary: SlotProfile,
+  stable: SlotProfile,
 ): number | undefined {
   if (metric === 'lc_capacity_headroom_ratio') return CAPACITY_HEADROOM_RATIO;
   if (!Object.hasOwn(GOOD_PROFILE, metric)) return undefined;
   const key = metric as keyof MetricProfile;
+  const valueOf = (slot: SlotProfile) =>
+    slot === true ? BAD_PROFILE[key] : slot === false ? GOOD_PROFILE[key] : (slot[key] ?? GOOD_PROFILE[key]);
   const p = canaryPercent / 100;
-  const canary = (canaryBad ? BAD_PROFILE : GOOD_PROFILE)[key];
-  const stable = (stableBad ? BAD_PROFILE : GOOD_PROFILE)[key];
-  return p * canary + (1 - p) * stable;
+  return p * valueOf(canary) + (1 - p) * valueOf(stable);
 }
 
 /** Prometheus' string form of a sample value. */
@@ -179,15 +182,17 @@ function seriesAt(
               (service === undefined || s === service) && (environment === undefined || e === environment),
           );
   return targets.flatMap(([s, e]) => {
-    const isBad = (slotName: string) =>
-      world.badVersions.hasAt(world.versions.getAt(slotKey(s, e, slotName), atMs) ?? '', atMs);
+    const profileOf = (slotName: string): SlotProfile => {
+      const version = world.versions.getAt(slotKey(s, e, slotName), atMs) ?? '';
+      return world.badVersions.hasAt(version, atMs) || (world.versionProfiles.get(version) ?? false);
+    };
     const percent =
       slot === 'canary'
         ? 100
         : slot === 'stable'
           ? 0
           : (world.canaryPercents.getAt(targetKey(s, e), atMs) ?? 0);
-    const value = blendedValue(parsed.metric, percent, isBad('canary'), isBad('stable'));
+    const value = blendedValue(parsed.metric, percent, profileOf('canary'), profileOf('stable'));
     return value === undefined ? [] : [{ labels: { ...parsed.labels, service: s, environment: e }, value }];
   });
 }

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { IntegrationsConfig } from '../../integrations/config.js';
 import type { ConfigKind } from '../../integrations/types.js';
-import { slotKey, targetKey } from './world-metrics.js';
+import { slotKey, targetKey, type MetricProfile } from './world-metrics.js';
 import { TimedMap, TimedSet } from './timed-state.js';
 import { routeWorldRequest, type Reply } from './world-routes.js';
 
@@ -118,6 +118,8 @@ export class World {
   readonly versions = new TimedMap<string, string>(); // slotKey → version
   readonly deployments: WorldDeployment[] = [];
   readonly badVersions = new TimedSet<string>();
+  /** Builds neither good nor bad: their own values for some metrics (the rest as a good build). */
+  readonly versionProfiles = new Map<string, Partial<MetricProfile>>();
   readonly unhealthySlots = new Set<string>(); // slotKey; health answers 503
   // Everything received.
   readonly requests: RecordedRequest[] = [];
