@@ -6,7 +6,12 @@
  * Afterwards every launch is checked: terminal phase, HAProxy weights, versions on the slots, each
  * approval in the audit exactly once, no duplicate audit entry, no failed workflow task.
  *
- * Used by `npm run chaos` (scripts/chaos/run-chaos.ts) and test/reliability/crash-chaos.test.ts.
+ * With `outages: true` the random kills give way to worker outages timed to the analysis (see
+ * scripts/chaos/outages.ts): approvals are then sent with the worker up, so every outage is one
+ * the driver planned.
+ *
+ * Used by `npm run chaos` (scripts/chaos/run-chaos.ts), test/reliability/crash-chaos.test.ts and
+ * test/reliability/worker-outage.test.ts.
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
@@ -23,11 +28,23 @@ import { freePorts } from '../demo/processes.js';
 import { startDevServer, type DevServer } from '../dev-server.js';
 import { PROJECT_ROOT, resolveTemporalCli } from '../temporal-cli.js';
 import { startLane, type Lane } from './lane.js';
+import {
+  dealOutageLengths,
+  formatOutages,
+  OutageDriver,
+  outageFigures,
+  outagePlan,
+  settleOutages,
+  type OutageFigures,
+  type OutageLengths,
+  type OutageRecord,
+} from './outages.js';
+import { random, type SeededRandom } from './seeded-random.js';
 
 export type ChaosOptions = {
-  /** Launches in all (default 20). */
+  /** Launches in all (default 20; 12 in outage mode). */
   launches?: number;
-  /** Lanes side by side, each a demo stack + namespace + worker process (default 5). */
+  /** Lanes side by side, each a demo stack + namespace + worker process (default 5; 3 in outage mode). */
   lanes?: number;
   /** Every `badEvery`-th launch of a lane is the known-bad build (default 2: every other one). */
   badEvery?: number;
@@ -36,6 +53,12 @@ export type ChaosOptions = {
   /** How long the worker stays down after a kill, ms (default 1–3 s). */
   downForMs?: [number, number];
   seed?: number;
+  /**
+   * Outage mode: no random kills and no kill before an approval; instead each launch's worker is
+   * brought down for 1–3 analysis intervals once per ramp stage with traffic and once during
+   * monitoring (default false).
+   */
+  outages?: boolean;
   /** Where each run's directory (`run-<tag>`: stacks, logs, the Temporal db) goes (default `.data/chaos`). */
   dataRoot?: string;
   log?: Log;
@@ -74,6 +97,8 @@ export type LaunchReport = {
   /** Activities retried after an attempt ended (a killed worker's attempts end by timeout). */
   retriedActivities: HistoryFacts['retriedActivities'];
   kills: number;
+  /** Outage mode: the outages this launch went through. */
+  outages: OutageRecord[];
   durationMs: number;
   error?: string;
 };
@@ -99,25 +124,14 @@ export type ChaosReport = {
     workflowTaskTimeouts: number;
     /** Retried activity attempts by why the previous attempt ended, e.g. `heartbeat timeout`. */
     activityRetries: Record<string, number>;
+    /** Outage mode: outcomes by build and the outages (null otherwise). */
+    outages: OutageFigures | null;
   };
 };
 
 const GOOD = '2.0.0';
 const BAD = '3.0.0-bad';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A small seeded PRNG (mulberry32), so a run's kill schedule can be repeated. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, between: ([lo, hi]: [number, number]) => lo + Math.floor(next() * (hi - lo)) };
-}
 
 /** The README's example plan with windows of seconds (the analysis' rates span 10 s). */
 export function chaosPlan(launchId: string, version: string): LaunchPlanInput {
@@ -269,8 +283,8 @@ async function runOneLaunch(
   control: LaneControl,
   launchId: string,
   version: string,
-  rng: ReturnType<typeof random>,
-  opts: { downForMs: [number, number]; log: Log },
+  rng: SeededRandom,
+  opts: { downForMs: [number, number]; log: Log; outages: OutageLengths | null },
 ): Promise<LaunchReport> {
   const { lane } = control;
   const started = Date.now();
@@ -297,11 +311,14 @@ async function runOneLaunch(
     workflowTaskTimeouts: 0,
     retriedActivities: [],
     kills: 0,
+    outages: [],
     durationMs: 0,
   };
+  let outages: OutageDriver | null = null;
   try {
     await lane.resetProduction();
-    const plan = chaosPlan(launchId, version);
+    const plan = opts.outages ? outagePlan(chaosPlan(launchId, version)) : chaosPlan(launchId, version);
+    if (opts.outages) outages = new OutageDriver(control, launchId, plan, opts.outages, rng, opts.log);
     const handle: WorkflowHandle<typeof launch> = await lane.client.workflow.start(launch, {
       taskQueue: lane.taskQueue,
       workflowId: launchId,
@@ -344,11 +361,7 @@ async function runOneLaunch(
             acceptedInAudit: 0,
           };
           report.approvals.push(record);
-          // Kill the worker, send while it is down, bring it back.
-          await control.exclusive(async () => {
-            await lane.killWorker(`before ${key}`);
-            await sleep(200);
-            record.sentWhileDown = !lane.workerUp();
+          const send = async () => {
             if (via === 'signal') await handle.signal(message.name, message.payload);
             else
               updates.push(
@@ -358,10 +371,21 @@ async function runOneLaunch(
                   })
                   .catch((err: unknown) => opts.log(`[chaos] ${launchId}: update ${key}: ${String(err)}`)),
               );
-            await sleep(rng.between(opts.downForMs));
-            await lane.startWorker();
-          });
+          };
+          // Outage mode: only the planned outages, so the approval goes to a running worker.
+          if (outages) await send();
+          // Otherwise kill the worker, send while it is down, bring it back.
+          else
+            await control.exclusive(async () => {
+              await lane.killWorker(`before ${key}`);
+              await sleep(200);
+              record.sentWhileDown = !lane.workerUp();
+              await send();
+              await sleep(rng.between(opts.downForMs));
+              await lane.startWorker();
+            });
         }
+        if (status && outages) await outages.step(status);
       }
       await Promise.race([done, sleep(300)]);
     }
@@ -407,9 +431,11 @@ async function runOneLaunch(
     report.workflowTaskTimeouts = facts.workflowTaskTimeouts;
     report.retriedActivities = facts.retriedActivities;
     report.failedWorkflowTasks = report.failedWorkflowTaskDetails.length;
+    if (outages) await settleOutages(lane.client, launchId, outages.records);
   } catch (err) {
     report.error = err instanceof Error ? err.message : String(err);
   }
+  report.outages = outages?.records ?? [];
   report.kills = lane.kills() - killsBefore;
   report.durationMs = Date.now() - started;
   return report;
@@ -428,7 +454,7 @@ async function auditWithRetries(control: LaneControl, read: () => Promise<AuditE
 }
 
 /** Kills the lane's worker at random moments (uptime drawn from `killAfterMs`) until stopped. */
-async function monkey(control: LaneControl, rng: ReturnType<typeof random>, opts: Required<ChaosOptions>) {
+async function monkey(control: LaneControl, rng: SeededRandom, opts: Required<ChaosOptions>) {
   while (!control.stopped) {
     await sleep(rng.between(opts.killAfterMs));
     if (control.stopped) break;
@@ -466,6 +492,7 @@ export function formatLaunch(r: LaunchReport): string {
     `failed wf tasks ${r.failedWorkflowTasks} (timed out ${r.workflowTaskTimeouts})`,
     `activity retries ${r.retriedActivities.length}`,
     `kills ${r.kills}`,
+    ...(r.outages.length > 0 ? [`outages ${formatOutages(r.outages)}`] : []),
     `${(r.durationMs / 1000).toFixed(0)} s`,
     ...(r.abortCause ? [`cause ${r.abortCause}`] : []),
     ...(r.actual !== r.expected && r.abortDetail ? [`(${r.abortDetail.slice(0, 200)})`] : []),
@@ -494,18 +521,22 @@ export function chaosFailed(report: ChaosReport): boolean {
       t.failedWorkflowTasks +
       t.wrongVersions +
       t.errors >
-      0 || t.launches === 0
+      0 ||
+    t.launches === 0 ||
+    t.outages?.outages === 0
   );
 }
 
 export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport> {
   const opts: Required<ChaosOptions> = {
-    launches: options.launches ?? 20,
-    lanes: options.lanes ?? 5,
+    // Outage mode times its kills to windows of seconds: fewer lanes keep restarts quick on 2 cores.
+    launches: options.launches ?? (options.outages ? 12 : 20),
+    lanes: options.lanes ?? (options.outages ? 3 : 5),
     badEvery: options.badEvery ?? 2,
     killAfterMs: options.killAfterMs ?? [5_000, 15_000],
     downForMs: options.downForMs ?? [1_000, 3_000],
     seed: options.seed ?? Date.now() % 1_000_000,
+    outages: options.outages ?? false,
     dataRoot: options.dataRoot ?? join(PROJECT_ROOT, '.data', 'chaos'),
     log: options.log ?? ((line: string) => console.log(line)),
   };
@@ -561,17 +592,27 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       const k = Math.floor(n / opts.lanes);
       return { n: n + 1, version: (k + lane) % opts.badEvery === opts.badEvery - 1 ? BAD : GOOD };
     });
+    const lengths = opts.outages
+      ? dealOutageLengths(
+          random(opts.seed ^ 0x0a7a6e),
+          plan.map((p) => ({ n: p.n, good: p.version === GOOD })),
+        )
+      : null;
     const reports: LaunchReport[] = [];
     await Promise.all(
       lanes.map(async (lane, i) => {
         const control = new LaneControl(lane);
         controls.push(control);
         const rng = random(opts.seed + i * 7919);
-        const chaos = monkey(control, rng, opts);
+        const chaos = opts.outages ? Promise.resolve() : monkey(control, rng, opts);
         for (const { n, version } of plan.filter((p) => (p.n - 1) % opts.lanes === i)) {
           const id = `chaos-${runTag}-${String(n).padStart(2, '0')}-${version === BAD ? 'bad' : 'good'}`;
           log(`[chaos] lane ${lane.index}: ${id} starts`);
-          const report = await runOneLaunch(control, id, version, rng, { downForMs: opts.downForMs, log });
+          const report = await runOneLaunch(control, id, version, rng, {
+            downForMs: opts.downForMs,
+            log,
+            outages: lengths?.get(n) ?? null,
+          });
           reports.push(report);
           log(formatLaunch(report));
         }
@@ -591,6 +632,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
         killAfterMs: opts.killAfterMs,
         downForMs: opts.downForMs,
         seed: opts.seed,
+        outages: opts.outages,
       },
       launches: reports,
       totals: {
@@ -619,6 +661,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
             acc[key] = (acc[key] ?? 0) + 1;
             return acc;
           }, {}),
+        outages: opts.outages ? outageFigures(reports) : null,
       },
     };
     return report;
