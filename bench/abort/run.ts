@@ -96,7 +96,7 @@ async function timeline(client: Client, launchId: string) {
       decidedAt = ms(e.eventTime);
     // Measurements run as local activities: the marker says when the query completed in the worker.
     const local = localActivityOf(e);
-    if (local?.type === 'runMetricQueries') decidedAt = local.completedAt;
+    if (local?.type === 'measureSlots') decidedAt = local.completedAt;
     if (e.workflowExecutionFailedEventAttributes) childFailedAt = ms(e.eventTime);
   }
   const parent = (await client.workflow.getHandle(launchId).fetchHistory()).events ?? [];

@@ -226,6 +226,22 @@ function withDeadline<T>(client: Client, fn: () => Promise<T>, ms = 3_000): Prom
   return client.withDeadline(Date.now() + ms, fn);
 }
 
+/** How many slots a `measureSlots` marker holds the samples of (its result is one entry per slot). */
+function slotsInMarker(event: {
+  markerRecordedEventAttributes?: {
+    details?: Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null;
+  } | null;
+}): number {
+  const data = event.markerRecordedEventAttributes?.details?.result?.payloads?.[0]?.data;
+  if (!data) return 1;
+  try {
+    const result: unknown = JSON.parse(Buffer.from(data).toString('utf8'));
+    return Array.isArray(result) ? result.length : 1;
+  } catch {
+    return 1;
+  }
+}
+
 /**
  * Reads, after the launch, what each outage did to the task it hit: whether the task still ran at
  * the kill, and how long it went without a measurement (the analysis' local metrics queries; the
@@ -244,7 +260,9 @@ export async function settleOutages(client: Client, launchId: string, records: O
     let closedAt: number | null = null;
     for (const e of history.events ?? []) {
       const local = localActivityOf(e);
-      if (local && /metric/i.test(local.type)) measuredAt.push(local.completedAt);
+      // One entry per slot measured: a late evaluation measures the slots it missed in one call.
+      if (local?.type === 'measureSlots')
+        for (let n = slotsInMarker(e); n > 0; n--) measuredAt.push(local.completedAt);
       const s = e.activityTaskScheduledEventAttributes;
       if (s && /setTraffic/i.test(s.activityType?.name ?? '')) stageStarts.push(ms(e.eventTime));
       if (

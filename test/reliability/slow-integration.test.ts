@@ -101,7 +101,7 @@ test('a hung health probe is cut off by its heartbeat timeout and a slow metric 
   const traffic = await h.env.client.workflow.getHandle(`${handle.workflowId}/traffic`).fetchHistory();
   const measurements = (traffic.events ?? []).flatMap((e) => {
     const local = localActivityOf(e);
-    return local?.type === 'runMetricQueries' ? [local] : [];
+    return local?.type === 'measureSlots' ? [local] : [];
   });
   const seen = JSON.stringify(measurements.map((m) => ({ attempt: m.attempt, at: m.completedAt - started })));
   // The slow answer holds the first measurement that asks after it was armed (within an interval);
@@ -115,7 +115,7 @@ test('a hung health probe is cut off by its heartbeat timeout and a slow metric 
     `the retry completed ${tookMs} ms after the slow answer was armed`,
   );
   console.log(
-    `[slow] probeHealth attempt ${probe.attempt} after a heartbeat timeout; runMetricQueries (attempt ${slowQuery.attempt}) cut off ${tookMs} ms after the slow answer was armed (start-to-close 15 s, answer 25 s); ${Math.round((Date.now() - started) / 1000)} s from the slow query to the end`,
+    `[slow] probeHealth attempt ${probe.attempt} after a heartbeat timeout; measureSlots (attempt ${slowQuery.attempt}) cut off ${tookMs} ms after the slow answer was armed (start-to-close 15 s, answer 25 s); ${Math.round((Date.now() - started) / 1000)} s from the slow query to the end`,
   );
   await assertNoFailedWorkflowTasks(h, [handle.workflowId, `${handle.workflowId}/traffic`]);
 });
