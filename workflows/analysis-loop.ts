@@ -42,7 +42,9 @@ const NEVER_ABORT = {
   consecutiveErrorLimit: Number.MAX_SAFE_INTEGER,
 };
 
-/** Slots measured by one activity call when catching up (bounds its payload and duration). */
+/** Queries sent by one measurement call when catching up (bounds its payload and duration). */
+export const MAX_QUERIES_PER_MEASUREMENT = 120;
+/** …and at most this many slots in it, however few queries a slot has. */
 export const MAX_SLOTS_PER_MEASUREMENT = 30;
 
 export type AnalysisRun = {
@@ -83,7 +85,11 @@ export type AnalysisOptions = {
   mode?: 'abort' | 'observe';
 };
 
-/** Measures slots at their times; a measurement that failed as a whole is inconclusive in every rule. */
+/**
+ * Measures slots at their times. A call that failed as a whole (worker error, timeout) makes the
+ * first slot inconclusive in every rule and leaves the others due: they are measured again at
+ * once, so a backend that is down costs one inconclusive slot per attempt, as on time.
+ */
 async function measureSlots(
   plan: LaunchPlan,
   target: AnalysisTarget,
@@ -102,7 +108,7 @@ async function measureSlots(
     if (!(err instanceof ActivityFailure)) throw err;
     const error = `measurement failed: ${err.cause?.message ?? err.message}`;
     const failed = { status: 'error' as const, value: null, values: null, error };
-    return slots.map(() => Object.fromEntries(queries.map((q) => [q.key, failed])));
+    return [Object.fromEntries(queries.map((q) => [q.key, failed]))];
   }
 }
 
@@ -129,6 +135,16 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
     startedAt,
     endedAt: Date.now(),
   });
+  const slotsPerCall = Math.max(
+    1,
+    Math.min(
+      MAX_SLOTS_PER_MEASUREMENT,
+      Math.floor(
+        MAX_QUERIES_PER_MEASUREMENT /
+          Math.max(1, slotQueries(plan.analysis, opts.target, slotOptions).length),
+      ),
+    ),
+  );
   const budgetLeft = () =>
     opts.maxEvaluations === undefined ? Number.MAX_SAFE_INTEGER : opts.maxEvaluations - slots.length;
 
@@ -153,16 +169,14 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
     const due: number[] = [];
     for (
       let k = next;
-      k <= last &&
-      slotTime(grid, k) <= Date.now() &&
-      due.length < Math.min(MAX_SLOTS_PER_MEASUREMENT, budgetLeft());
+      k <= last && slotTime(grid, k) <= Date.now() && due.length < Math.min(slotsPerCall, budgetLeft());
       k++
     )
       due.push(k);
     const measured = await measureSlots(plan, opts.target, slotOptions, grid, due);
     const evaluatedAt = Date.now();
-    for (const [i, k] of due.entries()) {
-      lastResults = judgeSlot(plan.analysis, measured[i] ?? {}, slotOptions);
+    for (const [i, k] of due.slice(0, measured.length).entries()) {
+      lastResults = judgeSlot(plan.analysis, measured[i]!, slotOptions);
       decision = recordEvaluation(state, lastResults, limits);
       slots.push({
         slot: k,

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { PendingApproval } from '../domain/launch-state.js';
 import { endedClean, type AnalysisState, type SlotRecord } from '../domain/analysis.js';
 import { durationMs } from '../domain/durations.js';
-import { THRESHOLD_CATEGORIES } from '../domain/plan.js';
+import { THRESHOLD_CATEGORIES, type LaunchPlan } from '../domain/plan.js';
 import { abortLaunch } from './abort.js';
 import { checks } from './activity-options.js';
 import { runAnalysis } from './analysis-loop.js';
@@ -66,7 +66,7 @@ export type MonitoringInput = TaskInput & { carry?: MonitoringCarry; evaluations
 
 export function monitoring(input: MonitoringInput) {
   const { plan, launchId } = checkTaskInput(input);
-  checkCarry(input.carry);
+  checkCarry(input.carry, plan);
   const rt = new TaskRuntime('5.5', plan, launchId, ['onCallAck'], input.carry?.task);
   return rt.finish(async () => {
     const windowMs = durationMs(plan.monitoring.window);
@@ -341,14 +341,19 @@ const monitoringCarrySchema = z.looseObject({
   }),
 });
 
-function checkCarry(carry: unknown) {
+function checkCarry(carry: unknown, plan: LaunchPlan) {
   if (carry === undefined) return;
   const parsed = monitoringCarrySchema.safeParse(carry);
   const sameApprover =
     !parsed.success ||
     !parsed.data.onCall.request ||
     parsed.data.onCall.request.approvers[0] === parsed.data.onCall.person;
-  if (!parsed.success || !sameApprover)
+  // Past the window's slots and their follow-ups no run of this plan ever gets: not its own carry.
+  const lastSlot =
+    Math.ceil(durationMs(plan.monitoring.window) / durationMs(plan.monitoring.interval)) +
+    Math.max(plan.analysis.consecutiveBreaches, plan.analysis.consecutiveErrorLimit) +
+    1;
+  if (!parsed.success || !sameApprover || parsed.data.nextSlot > lastSlot)
     throw ApplicationFailure.create({
       type: INVALID_PLAN_TYPE,
       nonRetryable: true,

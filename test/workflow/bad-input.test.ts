@@ -322,6 +322,25 @@ describe('bad input', { concurrency: true }, () => {
           },
         ],
       ],
+      // A well-formed carry that claims the window's slots were all judged already.
+      [
+        'monitoring',
+        [
+          {
+            plan: good,
+            launchId: 'bad-direct',
+            carry: {
+              startedAt: 1,
+              nextSlot: 1_000_000,
+              lateness: { slots: 0, maxLateMs: 0, latest: [] },
+              runs: 0,
+              state: { evaluations: 0, runs: {}, totals: {} },
+              onCall: { person: 'olivia', requestedAt: 1 },
+              task: { checklist: {}, audit: [] },
+            },
+          },
+        ],
+      ],
     ];
     await Promise.all(
       bareStarts.map(async ([type, args], i) => {
