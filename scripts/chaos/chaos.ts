@@ -249,7 +249,8 @@ export async function historyFacts(client: Client, launchId: string): Promise<Hi
         const f = e.workflowTaskFailedEventAttributes;
         // UNHANDLED_COMMAND (1) is the server's own protocol, not a failure of workflow code: a
         // signal arrived while the task completed the workflow, so it is run again with it.
-        if (f && f.cause !== 1) facts.failedTasks.push(`${id}: cause ${f.cause}: ${f.failure?.message ?? ''}`.slice(0, 500));
+        if (f && f.cause !== 1)
+          facts.failedTasks.push(`${id}: cause ${f.cause}: ${f.failure?.message ?? ''}`.slice(0, 500));
         if (e.workflowTaskTimedOutEventAttributes) facts.workflowTaskTimeouts += 1;
         const scheduled = e.activityTaskScheduledEventAttributes;
         if (scheduled) typeOf.set(String(e.eventId), scheduled.activityType?.name ?? '?');

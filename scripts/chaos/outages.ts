@@ -13,7 +13,7 @@ import type { Client } from '@temporalio/client';
 import type { LaunchStatus } from '../../domain/launch-state.js';
 import type { LaunchPlanInput } from '../../domain/plan.js';
 import { durationMs } from '../../domain/durations.js';
-import { taskStateQuery } from '../../workflows/messages.js';
+import { checklistQuery, taskStateQuery } from '../../workflows/messages.js';
 import { localActivityOf } from '../../test/support/local-activities.js';
 import type { Log } from '../demo/processes.js';
 import type { ChaosReport, LaunchReport } from './chaos.js';
@@ -49,6 +49,8 @@ export type OutageRecord = {
    * worker's downtime). Null when the stage (or monitoring) took no measurement after the outage.
    */
   stalledMs: number | null;
+  /** Slots of the stage (or monitoring) judged at least an interval late, and the worst lateness (ms). */
+  caughtUp?: { slots: number; maxLateMs: number };
   /** Set when the driver saw the window too late for the outage to fit; nothing was killed. */
   skipped?: string;
 };
@@ -226,6 +228,30 @@ function withDeadline<T>(client: Client, fn: () => Promise<T>, ms = 3_000): Prom
   return client.withDeadline(Date.now() + ms, fn);
 }
 
+type SlotEvidence = { slots?: { lateMs: number }[]; lateness?: { slots: number; maxLateMs: number } };
+
+/** From the launch's checklist: how many slots each hit window judged late (the catch-up at work). */
+async function readCaughtUp(client: Client, launchId: string, records: OutageRecord[]) {
+  let checklist: Record<string, { evidence?: unknown } | undefined>;
+  try {
+    checklist = await withDeadline(
+      client,
+      () => client.workflow.getHandle(launchId).query(checklistQuery),
+      10_000,
+    );
+  } catch {
+    return; // a figure, not a check: left out when the launch cannot be read
+  }
+  for (const r of records) {
+    const item = r.phase === 'ramp' ? `5.3.execution.traffic-${r.stage}` : '5.5.execution.errors';
+    const evidence = checklist[item]?.evidence as SlotEvidence | undefined;
+    if (evidence?.slots) {
+      const late = evidence.slots.filter((slot) => slot.lateMs >= r.intervalMs);
+      r.caughtUp = { slots: late.length, maxLateMs: Math.max(0, ...late.map((slot) => slot.lateMs)) };
+    } else if (evidence?.lateness) r.caughtUp = evidence.lateness;
+  }
+}
+
 /** How many slots a `measureSlots` marker holds the samples of (its result is one entry per slot). */
 function slotsInMarker(event: {
   markerRecordedEventAttributes?: {
@@ -249,6 +275,7 @@ function slotsInMarker(event: {
  * (a stage ends where the next traffic change is scheduled).
  */
 export async function settleOutages(client: Client, launchId: string, records: OutageRecord[]) {
+  await readCaughtUp(client, launchId, records);
   for (const phase of ['ramp', 'monitoring'] as const) {
     const mine = records.filter((r) => r.phase === phase && !r.skipped);
     if (mine.length === 0) continue;
@@ -384,7 +411,10 @@ export function formatOutages(records: OutageRecord[]): string {
       const down = round1((o.readyAt - o.killedAt) / o.intervalMs);
       const stalled =
         o.stalledMs === null ? 'no measurement after' : `stalled ${round1(o.stalledMs / o.intervalMs)} iv`;
-      return `${where}(${o.hitTask === false ? 'task over, ' : ''}down ${down} iv, ${stalled}, measured ${o.measured ?? '?'}/${o.slots})`;
+      const caughtUp = o.caughtUp
+        ? `, ${o.caughtUp.slots} judged late (≤ ${round1(o.caughtUp.maxLateMs / 1000)} s)`
+        : '';
+      return `${where}(${o.hitTask === false ? 'task over, ' : ''}down ${down} iv, ${stalled}, measured ${o.measured ?? '?'}/${o.slots}${caughtUp})`;
     })
     .join(' ');
 }
