@@ -87,8 +87,8 @@ export type AnalysisOptions = {
 
 /**
  * Measures slots at their times. A call that failed as a whole (worker error, timeout) makes the
- * first slot inconclusive in every rule and leaves the others due: they are measured again at
- * once, so a backend that is down costs one inconclusive slot per attempt, as on time.
+ * first slot inconclusive in every rule and leaves the others due, to be tried again an interval
+ * later: a backend that is down costs one inconclusive slot per interval, as on time.
  */
 async function measureSlots(
   plan: LaunchPlan,
@@ -96,19 +96,20 @@ async function measureSlots(
   options: SlotOptions,
   grid: SlotGrid,
   slots: number[],
-): Promise<SlotSamples[]> {
+): Promise<{ samples: SlotSamples[]; failed: boolean }> {
   const queries = slotQueries(plan.analysis, target, options);
   try {
-    return await localMeasurements.measureSlots({
+    const samples = await localMeasurements.measureSlots({
       integration: plan.integrations.metrics,
       queries,
       slots: slots.map((k) => ({ atMs: slotTime(grid, k) })),
     });
+    return { samples, failed: false };
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     const error = `measurement failed: ${err.cause?.message ?? err.message}`;
     const failed = { status: 'error' as const, value: null, values: null, error };
-    return [Object.fromEntries(queries.map((q) => [q.key, failed]))];
+    return { samples: [Object.fromEntries(queries.map((q) => [q.key, failed]))], failed: true };
   }
 }
 
@@ -125,6 +126,8 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
   let lastResults: ThresholdResult[] = [];
   let decision: AnalysisDecision = { action: 'continue' };
   let next = opts.nextSlot ?? 1;
+  /** After a failed measurement call, not before this (a backend that is down gets an interval). */
+  let retryAt = 0;
   const end = (outcome: AnalysisRun['outcome']): AnalysisRun => ({
     outcome,
     decision,
@@ -159,7 +162,7 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
       }
     }
     if (budgetLeft() <= 0) return end('stopped');
-    const dueAt = slotTime(grid, next);
+    const dueAt = Math.max(slotTime(grid, next), retryAt);
     if (dueAt > Date.now()) {
       await sleep(dueAt - Date.now());
       continue;
@@ -173,8 +176,9 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
       k++
     )
       due.push(k);
-    const measured = await measureSlots(plan, opts.target, slotOptions, grid, due);
+    const { samples: measured, failed } = await measureSlots(plan, opts.target, slotOptions, grid, due);
     const evaluatedAt = Date.now();
+    retryAt = failed ? evaluatedAt + grid.intervalMs : 0;
     for (const [i, k] of due.slice(0, measured.length).entries()) {
       lastResults = judgeSlot(plan.analysis, measured[i]!, slotOptions);
       decision = recordEvaluation(state, lastResults, limits);
