@@ -191,3 +191,17 @@ export function unsettledDecision(
     detail: `${open.join(', ')} still breaching or without data ${followUps} intervals after the window ended`,
   };
 }
+
+/** Slot records kept in a stage's evidence; a longer stage keeps its last ones and counts the rest. */
+export const SLOT_RECORDS_KEPT = 120;
+
+/** A stage's slots as evidence: every one for a short stage, else a summary and the last ones. */
+export function stageSlotEvidence(slots: SlotRecord[], intervalMs: number) {
+  const late = slots.filter((s) => s.lateMs >= intervalMs);
+  return {
+    slotsJudged: slots.length,
+    lateSlots: late.length,
+    maxLateMs: Math.max(0, ...slots.map((s) => s.lateMs)),
+    slots: slots.slice(-SLOT_RECORDS_KEPT),
+  };
+}

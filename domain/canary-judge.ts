@@ -151,8 +151,9 @@ export function judgeCanaryInterval(
   let passedWeight = 0;
   config.metrics.forEach((metric, i) => {
     const { classification } = metrics[i]!;
-    const noData = classification === 'nodata' || classification === 'error';
-    if (noData && !metric.mustHaveData) return;
+    // A critical metric that cannot be measured (a query error) must not drop out unnoticed.
+    const excused = classification === 'nodata' || (classification === 'error' && !metric.critical);
+    if (excused && !metric.mustHaveData) return;
     scoredWeight += metric.weight;
     if (classification === 'pass') passedWeight += metric.weight;
   });

@@ -35,6 +35,28 @@ export {
 
 /** History stays bounded: one stage evaluates its thresholds at most this many times. */
 export const MAX_EVALUATIONS_PER_STAGE = 1_000;
+/** Queries one evaluation may send, so a catch-up call and its recorded result stay bounded. */
+export const MAX_QUERIES_PER_SLOT = 120;
+/** Samples the canary judge may fetch per evaluation (both slots, every metric). */
+export const MAX_JUDGE_POINTS_PER_SLOT = 10_000;
+
+/** Queries per evaluation: one per threshold, two per burn-rate alert, two per judge metric. */
+export function slotQueryCount(analysis: LaunchPlan['analysis']): number {
+  return (
+    analysis.thresholds.length +
+    analysis.burnRates.reduce((n, r) => n + 2 * r.alerts.length, 0) +
+    2 * (analysis.canaryJudge?.metrics.length ?? 0)
+  );
+}
+
+/** Samples the judge fetches per evaluation: both slots, every metric, over its span. */
+export function judgePointsPerSlot(analysis: LaunchPlan['analysis']): number {
+  const judge = analysis.canaryJudge;
+  if (!judge) return 0;
+  const span = Math.max(durationMs(analysis.interval), durationMs(judge.lookback ?? '0s'));
+  return 2 * judge.metrics.length * (Math.floor(span / durationMs(judge.step)) + 1);
+}
+
 /** Samples per side the canary judge needs in a slot (an exact test of 6 vs 6 reaches p ≈ 0.002). */
 export const MIN_JUDGE_SAMPLES = 6;
 /** A launch or freeze window lasts at most this long. */
@@ -171,6 +193,11 @@ const launchPlanObject = z
         consecutiveBreaches: z.number().int().min(1).max(100).default(2),
         consecutiveErrorLimit: z.number().int().min(1).max(100).default(3),
         thresholds: z.array(thresholdSchema).min(1, 'define at least one abort threshold'),
+        /**
+         * How long after a slot's time its evaluation waits at least, on time and late alike: for
+         * samples stamped before the slot that reach the backend later (remote-write lag).
+         */
+        settle: durationWithin({ max: '5m' }).optional(),
         /** SLO burn-rate rules, judged each interval like thresholds (`domain/burn-rate.ts`). */
         burnRates: z.array(burnRateRuleSchema).max(10).default([]),
         /** Canary against stable at each slot of a ramp stage that splits traffic (`domain/canary-judge.ts`). */
@@ -276,6 +303,12 @@ function checkCrossFieldRules(p: LaunchPlan, ctx: z.RefinementCtx) {
     issue(['monitoring', 'window'], 'must be at least monitoring.interval');
   if (clean(['launchWindow'], ['freezeWindow'])) checkWindows(p, issue);
   if (clean(['analysis'])) checkThresholds(p, issue);
+  if (clean(['analysis'], ['drill'])) {
+    const interval = durationMs(p.analysis.interval);
+    for (const key of ['detectionTimeout', 'recoveryTimeout'] as const)
+      if (durationMs(p.drill[key]) / interval > MAX_EVALUATIONS_PER_STAGE)
+        issue(['drill', key], `more than ${MAX_EVALUATIONS_PER_STAGE} evaluations; raise analysis.interval`);
+  }
 }
 
 type AddIssue = (path: (string | number)[], message: string) => void;
@@ -334,8 +367,20 @@ function checkThresholds(p: LaunchPlan, issue: AddIssue) {
     if (names.has(rule.name)) issue(rule.path, `duplicate threshold name "${rule.name}"`);
     names.add(rule.name);
   }
+  const queries = slotQueryCount(p.analysis);
+  if (queries > MAX_QUERIES_PER_SLOT)
+    issue(
+      ['analysis'],
+      `${queries} queries per evaluation (thresholds, burn-rate windows, judge series); at most ${MAX_QUERIES_PER_SLOT}`,
+    );
   const judge = p.analysis.canaryJudge;
   if (judge) {
+    const points = judgePointsPerSlot(p.analysis);
+    if (points > MAX_JUDGE_POINTS_PER_SLOT)
+      issue(
+        ['analysis', 'canaryJudge', 'lookback'],
+        `${points} samples per evaluation (metrics × 2 × lookback ÷ step); at most ${MAX_JUDGE_POINTS_PER_SLOT}: raise step or shorten lookback`,
+      );
     if (names.has(judge.name))
       issue(['analysis', 'canaryJudge', 'name'], `"${judge.name}" already names a threshold`);
     const span = Math.max(durationMs(p.analysis.interval), durationMs(judge.lookback ?? '0s'));

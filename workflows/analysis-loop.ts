@@ -24,7 +24,13 @@ import {
   type SlotRecord,
   type ThresholdResult,
 } from '../domain/analysis.js';
-import type { LaunchPlan } from '../domain/plan.js';
+import { durationMs } from '../domain/durations.js';
+import {
+  judgePointsPerSlot,
+  MAX_JUDGE_POINTS_PER_SLOT,
+  MAX_QUERIES_PER_SLOT,
+  type LaunchPlan,
+} from '../domain/plan.js';
 import {
   judgeSlot,
   ruleNames,
@@ -42,8 +48,9 @@ const NEVER_ABORT = {
   consecutiveErrorLimit: Number.MAX_SAFE_INTEGER,
 };
 
-/** Queries sent by one measurement call when catching up (bounds its payload and duration). */
-export const MAX_QUERIES_PER_MEASUREMENT = 120;
+/** Queries and judge samples one measurement call may carry when catching up (its payload and duration). */
+export const MAX_QUERIES_PER_MEASUREMENT = MAX_QUERIES_PER_SLOT;
+const MAX_POINTS_PER_MEASUREMENT = MAX_JUDGE_POINTS_PER_SLOT;
 /** …and at most this many slots in it, however few queries a slot has. */
 export const MAX_SLOTS_PER_MEASUREMENT = 30;
 
@@ -113,6 +120,11 @@ async function measureSlots(
   }
 }
 
+/** Whether a slot's measurement failed at the backend (an error answer), not for lack of data. */
+function backendFailed(samples: SlotSamples): boolean {
+  return Object.values(samples).some((sample) => sample.status === 'error');
+}
+
 export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
   const { plan } = opts;
   const slotOptions: SlotOptions = { judgeCanary: opts.judgeCanary ?? false };
@@ -138,14 +150,15 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
     startedAt,
     endedAt: Date.now(),
   });
+  const settleMs = plan.analysis.settle ? durationMs(plan.analysis.settle) : 0;
+  const queriesPerSlot = slotQueries(plan.analysis, opts.target, slotOptions).length;
+  const pointsPerSlot = queriesPerSlot + (slotOptions.judgeCanary ? judgePointsPerSlot(plan.analysis) : 0);
   const slotsPerCall = Math.max(
     1,
     Math.min(
       MAX_SLOTS_PER_MEASUREMENT,
-      Math.floor(
-        MAX_QUERIES_PER_MEASUREMENT /
-          Math.max(1, slotQueries(plan.analysis, opts.target, slotOptions).length),
-      ),
+      Math.floor(MAX_QUERIES_PER_MEASUREMENT / Math.max(1, queriesPerSlot)),
+      Math.floor(MAX_POINTS_PER_MEASUREMENT / Math.max(1, pointsPerSlot)),
     ),
   );
   const budgetLeft = () =>
@@ -162,7 +175,9 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
       }
     }
     if (budgetLeft() <= 0) return end('stopped');
-    const dueAt = Math.max(slotTime(grid, next), retryAt);
+    // `settle`: a sample stamped before the slot's time may reach the backend a little later
+    // (scrape in flight, remote-write lag); on time and late then see the same data.
+    const dueAt = Math.max(slotTime(grid, next) + settleMs, retryAt);
     if (dueAt > Date.now()) {
       await sleep(dueAt - Date.now());
       continue;
@@ -172,13 +187,19 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisRun> {
     const due: number[] = [];
     for (
       let k = next;
-      k <= last && slotTime(grid, k) <= Date.now() && due.length < Math.min(slotsPerCall, budgetLeft());
+      k <= last &&
+      slotTime(grid, k) + settleMs <= Date.now() &&
+      due.length < Math.min(slotsPerCall, budgetLeft());
       k++
     )
       due.push(k);
-    const { samples: measured, failed } = await measureSlots(plan, opts.target, slotOptions, grid, due);
+    const { samples, failed } = await measureSlots(plan, opts.target, slotOptions, grid, due);
     const evaluatedAt = Date.now();
-    retryAt = failed ? evaluatedAt + grid.intervalMs : 0;
+    // A backend that could not answer (refused, 5xx, timeout) says nothing about the past: judge
+    // up to the first slot it failed, and try the rest an interval later, as on time.
+    const unanswered = samples.findIndex(backendFailed);
+    const measured = unanswered >= 0 ? samples.slice(0, unanswered + 1) : samples;
+    retryAt = failed || unanswered >= 0 ? evaluatedAt + grid.intervalMs : 0;
     for (const [i, k] of due.slice(0, measured.length).entries()) {
       lastResults = judgeSlot(plan.analysis, measured[i]!, slotOptions);
       decision = recordEvaluation(state, lastResults, limits);

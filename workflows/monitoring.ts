@@ -237,7 +237,9 @@ export function monitoring(input: MonitoringInput) {
     const expectedSlots = Math.ceil(windowMs / intervalMs);
     const judged = c.nextSlot - 1;
     for (const category of THRESHOLD_CATEGORIES) {
-      const names = plan.analysis.thresholds.filter((t) => t.category === category).map((t) => t.name);
+      const names = [...plan.analysis.thresholds, ...plan.analysis.burnRates]
+        .filter((t) => t.category === category)
+        .map((t) => t.name);
       // Every interval evaluated, and "no data" stayed rare: an interval without a value was not monitored.
       const blind = names.filter(
         (n) => (c.state.totals[n]?.inconclusive ?? 0) >= plan.analysis.consecutiveErrorLimit,
@@ -267,7 +269,7 @@ export function monitoring(input: MonitoringInput) {
       { incidents },
       `${incidents.length} unresolved incident(s): ${incidents.map((i) => i.title).join('; ')}`,
     );
-    const allNames = plan.analysis.thresholds.map((t) => t.name);
+    const allNames = [...plan.analysis.thresholds, ...plan.analysis.burnRates].map((t) => t.name);
     rt.verdict(
       id('verification.stable'),
       endedClean(c.state, allNames),

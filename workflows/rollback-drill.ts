@@ -5,6 +5,7 @@
  */
 import { CancellationScope } from '@temporalio/workflow';
 import { durationMs } from '../domain/durations.js';
+import { stageSlotEvidence } from '../domain/analysis.js';
 import { drillEnvironmentProblem } from '../domain/plan.js';
 import { ABORT_CAUSES, rollbackSteps } from '../domain/rollback.js';
 import { abortLaunch } from './abort.js';
@@ -113,7 +114,7 @@ export function rollbackDrill(input: TaskInput) {
             : 'no breach within the detection timeout';
         rt.fail(id('execution.rollback-triggered'), `the analysis did not detect the bad version: ${why}`, {
           evaluations: detection.state.evaluations,
-          slots: detection.slots,
+          ...stageSlotEvidence(detection.slots, intervalMs),
         });
         abortLaunch('check-failed', `rollback drill: bad version not detected (${why})`);
       }
@@ -126,7 +127,7 @@ export function rollbackDrill(input: TaskInput) {
         detectionMs: detectedAt - deployedAt,
         rollbackMs: rolledBackAt - detectedAt,
         evaluations: detection.state.evaluations,
-        slots: detection.slots,
+        ...stageSlotEvidence(detection.slots, intervalMs),
       });
 
       let healthyInARow = 0;
@@ -150,7 +151,7 @@ export function rollbackDrill(input: TaskInput) {
           recoveryMs: recovery.endedAt - rolledBackAt,
           healthyEvaluations: healthyInARow,
           lastResults: recovery.lastResults,
-          slots: recovery.slots,
+          ...stageSlotEvidence(recovery.slots, intervalMs),
         },
         `no ${plan.drill.recoveryEvaluations} healthy evaluations in a row within ${plan.drill.recoveryTimeout}`,
       );

@@ -4,7 +4,7 @@
  * (aborting at once on a breach run) and, where the plan asks, waits for a human metrics review.
  */
 import { sleep } from '@temporalio/workflow';
-import { endedClean, judgeSample, type AnalysisState } from '../domain/analysis.js';
+import { endedClean, judgeSample, stageSlotEvidence, type AnalysisState } from '../domain/analysis.js';
 import { durationMs } from '../domain/durations.js';
 import { renderQuery } from '../domain/plan.js';
 import { abortLaunch } from './abort.js';
@@ -134,7 +134,7 @@ export function trafficRamp(input: TaskInput) {
           rt.fail(items.traffic, analysis.decision.detail, {
             split,
             totals: analysis.state.totals,
-            slots: analysis.slots,
+            ...stageSlotEvidence(analysis.slots, intervalMs),
           });
         abortLaunch(analysis.decision.cause, `at ${stage.percent}%: ${analysis.decision.detail}`);
       }
@@ -144,7 +144,7 @@ export function trafficRamp(input: TaskInput) {
           split,
           evaluations: analysis.state.evaluations,
           totals: analysis.state.totals,
-          slots: analysis.slots,
+          ...stageSlotEvidence(analysis.slots, intervalMs),
         });
 
       if (stage.review === 'manual') {
@@ -197,7 +197,9 @@ export function trafficRamp(input: TaskInput) {
       ['errors', id('verification.error-rates')],
       ['latency', id('verification.latency')],
     ] as const) {
-      const names = plan.analysis.thresholds.filter((t) => t.category === category).map((t) => t.name);
+      const names = [...plan.analysis.thresholds, ...plan.analysis.burnRates]
+        .filter((t) => t.category === category)
+        .map((t) => t.name);
       const dirty = stageStates.filter((s) => !endedClean(s.state, names)).map((s) => s.percent);
       rt.verdict(
         itemId,

@@ -273,3 +273,18 @@ test('thousands of samples at a small scale are judged quickly and to the scale 
   // R's default tolerance (1e-4, absolute) would be bigger than the shift (6e-5) itself.
   assert.ok(lo > 4e-5 && hi < 8e-5, `${lo}..${hi}`);
 });
+
+test('a critical metric whose query fails counts as failed, never drops out of the score', () => {
+  const judged = judgeCanaryInterval(config([{}, { critical: true }]), {
+    m0: { canary: canaryAround(100), stable },
+    m1: { error: 'non-scalar: query returned 2 series' },
+  });
+  assert.equal(judged.score, 50);
+  assert.equal(canaryJudgeVerdict(judged), 'breach');
+  // Not critical: an unmeasurable metric is left out (as no data), unless mustHaveData.
+  const lenient = judgeCanaryInterval(config([{}, {}]), {
+    m0: { canary: canaryAround(100), stable },
+    m1: { error: 'non-scalar: query returned 2 series' },
+  });
+  assert.equal(lenient.score, 100);
+});

@@ -46,15 +46,18 @@ async function whenFullTraffic(service: string) {
 
 /**
  * At 100 %: one interval in, the error ratio goes bad for three intervals, then recovers.
- * With `outage`, the worker is down from the start of it until two intervals after it.
+ * With `outage`, the worker stops taking tasks just before it and is back two intervals after it
+ * (a graceful shutdown waits for the local activities in flight, so it is started, not awaited).
  */
 async function badPatchAtFullTraffic(service: string, outage: boolean) {
   await whenFullTraffic(service);
-  if (outage) await h.stopWorker();
   await sleep(INTERVAL_MS);
+  const stopped = outage ? h.stopWorker() : Promise.resolve();
+  await sleep(200);
   h.world.setMetric('lc_error_ratio', 0.4, service);
   await sleep(3 * INTERVAL_MS);
   h.world.setMetric('lc_error_ratio', null, service);
+  await stopped;
   await sleep(2 * INTERVAL_MS);
   if (outage) await h.startWorker();
 }
@@ -71,8 +74,8 @@ async function runWithBadPatch(service: string, outage: boolean) {
 test('a breach while the worker is down is judged when it is back: the same rollback as on time', async () => {
   const onTime = await runWithBadPatch('patch-on-time', false);
   const late = await runWithBadPatch('patch-worker-down', true);
-  for (const { result } of [onTime, late]) {
-    assert.equal(result.phase, 'ROLLED_BACK');
+  for (const { result, stage } of [onTime, late]) {
+    assert.equal(result.phase, 'ROLLED_BACK', JSON.stringify({ abort: result.abort, stage }));
     assert.equal(result.abort?.cause, 'threshold-breach');
     assert.match(result.abort?.detail ?? '', /at 100%: error-ratio: 0\.4 > max 0\.02 \(2 in a row\)/);
   }
@@ -131,4 +134,29 @@ test('a good build whose worker is down for three intervals of a stage and of mo
   assert.equal(evidence.evaluated, evidence.intervals);
   assert.ok(evidence.lateness.slots >= 2, JSON.stringify(evidence.lateness));
   await assertNoFailedWorkflowTasks(h, [`${service}-launch`, `${service}-launch/monitoring`]);
+});
+
+test('a metrics backend failing as the worker comes back costs one slot per interval, not the whole catch-up', async () => {
+  const service = 'backend-slow-to-return';
+  const handle = await startLaunch(h, service, longWindows);
+  const pilot = autopilot(handle);
+  await whenFullTraffic(service);
+  await h.stopWorker();
+  await sleep(4 * INTERVAL_MS);
+  // The first catch-up call: its first 8 queries (two slots of four thresholds) answer 503.
+  h.world.failNext('/api/v1/query', 8, 503);
+  await h.startWorker();
+  await eventually(
+    () => handle.query(checklistQuery),
+    (c) => c['5.3.execution.traffic-100']?.status === 'passed',
+    '100 % stage passed',
+    90_000,
+  );
+  const slots = (
+    (await handle.query(checklistQuery))['5.3.execution.traffic-100']?.evidence as { slots: SlotRecord[] }
+  ).slots;
+  assert.equal(slots.filter((s) => s.verdict === 'inconclusive').length, 1, JSON.stringify(slots));
+  await handle.signal('abort', { by: 'sre-sam', reason: 'test done' });
+  await handle.result();
+  await pilot;
 });
