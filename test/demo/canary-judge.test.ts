@@ -12,6 +12,29 @@ import { judgeSlot, slotQueries } from '../../domain/slot-analysis.js';
 import { createIntegrationRegistry } from '../../integrations/registry.js';
 import { startDemoStack, type DemoStack } from '../../scripts/demo/stack.js';
 
+/** The judge of docs/analysis.md on the demo's series (samples 5 s apart: one per rate window). */
+const DEMO_JUDGE = {
+  step: '5s',
+  lookback: '30s',
+  metrics: [
+    {
+      name: 'latency-mean',
+      query:
+        'sum(rate(demo_request_duration_seconds_sum{service="{{service}}",environment="{{environment}}",slot="{{slot}}"}[5s])) / sum(rate(demo_request_duration_seconds_count{service="{{service}}",environment="{{environment}}",slot="{{slot}}"}[5s]))',
+      direction: 'increase',
+      allowedEffect: 0.05,
+    },
+    {
+      name: 'error-ratio',
+      query:
+        '(sum(rate(demo_requests_total{service="{{service}}",environment="{{environment}}",slot="{{slot}}",code=~"5.."}[5s])) or vector(0)) / sum(rate(demo_requests_total{service="{{service}}",environment="{{environment}}",slot="{{slot}}"}[5s]))',
+      direction: 'increase',
+      critical: true,
+    },
+  ],
+  confidence: 0.99,
+};
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let stack: DemoStack;
@@ -23,6 +46,7 @@ before(async () => {
   );
   const checked = checkPlan({
     ...example,
+    analysis: { ...example.analysis, canaryJudge: DEMO_JUDGE },
     launchWindow: { start: new Date().toISOString(), end: new Date(Date.now() + 3_600_000).toISOString() },
     freezeWindow: {
       start: new Date(Date.now() - 60_000).toISOString(),
